@@ -1,0 +1,1 @@
+//! Escalator: an escalation bot for Slack and Discord.
