@@ -1,1 +1,4 @@
 //! Escalator: an escalation bot for Slack and Discord.
+
+pub mod engine;
+pub mod ports;

@@ -1,0 +1,136 @@
+//! The traits the runtime around the engine uses to reach the outside world.
+//!
+//! `Chat` is implemented by each platform adapter (and by fakes in tests); `Clock` by the
+//! wall clock and by tokio's clock, which tests pause and advance.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::engine::policy::Policy;
+use crate::engine::{Effect, Incident, Platform, Timestamp};
+
+/// A message the bot posted, as the platform addresses it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MessageRef {
+    /// The platform.
+    pub platform: Platform,
+    /// The channel (or direct-message channel) id.
+    pub channel: String,
+    /// The message id: Slack's `ts`, Discord's snowflake.
+    pub id: String,
+}
+
+/// One effect to deliver, with what the adapter needs to render it.
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    /// The incident as it is now (not as it was when the effect was decided).
+    pub incident: Incident,
+    /// What to do.
+    pub effect: Effect,
+    /// The incident's root message, once posted; its thread is the timeline.
+    pub root: Option<MessageRef>,
+    /// The live policy, for names, channels and locales.
+    pub policy: Arc<Policy>,
+    /// How many earlier attempts failed.
+    pub attempt: u32,
+}
+
+/// What a delivery posted that the store must remember.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Delivered {
+    /// The root message, when the effect posted it.
+    pub root: Option<MessageRef>,
+    /// Messages whose reactions act on the incident (the root, pages by direct message).
+    pub linked: Vec<MessageRef>,
+}
+
+/// Why a delivery failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ChatError {
+    /// The platform asked us to wait.
+    #[error("rate limited; retry after {retry_after:?}")]
+    RateLimited {
+        /// How long to wait.
+        retry_after: Duration,
+    },
+    /// A failure that may pass: a timeout, a 5xx, a dropped connection.
+    #[error("transient platform failure: {0}")]
+    Transient(String),
+    /// A failure that retrying will not fix, e.g. `channel_not_found`.
+    #[error("platform refused: {code}")]
+    Permanent {
+        /// The platform's error code.
+        code: String,
+    },
+}
+
+/// A chat platform the dispatcher delivers effects to.
+#[async_trait]
+pub trait Chat: Send + Sync {
+    /// The platform this adapter serves.
+    fn platform(&self) -> Platform;
+
+    /// Performs one effect. Must be safe to call again after a failure.
+    async fn deliver(&self, delivery: &Delivery) -> Result<Delivered, ChatError>;
+
+    /// Tells the admins, in plain words, that something needs their attention.
+    async fn alert_admins(&self, policy: &Policy, alert: &Alert) -> Result<(), ChatError>;
+}
+
+/// Something admins must act on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Alert {
+    /// A delivery failed for good.
+    DeliveryFailed {
+        /// The incident concerned.
+        incident: crate::engine::IncidentId,
+        /// What was being delivered, in plain words.
+        what: String,
+        /// The platform's error code.
+        code: String,
+    },
+}
+
+/// The source of the current time.
+pub trait Clock: Send + Sync {
+    /// Now.
+    fn now(&self) -> Timestamp;
+}
+
+/// The system's wall clock.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        chrono::Utc::now()
+    }
+}
+
+/// A clock that follows tokio's, so that tests which pause and advance tokio time move it
+/// too. It starts at the wall-clock time (or a given one) when created.
+#[derive(Clone, Copy, Debug)]
+pub struct TokioClock {
+    start: Timestamp,
+    origin: tokio::time::Instant,
+}
+
+impl TokioClock {
+    /// A clock reading `start` now.
+    pub fn starting_at(start: Timestamp) -> Self {
+        Self {
+            start,
+            origin: tokio::time::Instant::now(),
+        }
+    }
+}
+
+impl Clock for TokioClock {
+    fn now(&self) -> Timestamp {
+        let elapsed = tokio::time::Instant::now().duration_since(self.origin);
+        self.start + chrono::TimeDelta::from_std(elapsed).unwrap_or(chrono::TimeDelta::MAX)
+    }
+}
