@@ -105,7 +105,11 @@ mod tests {
             ("INC-", None),
             ("sev1", None),
         ] {
-            assert_eq!(text.parse::<IncidentId>().ok().map(|id| id.0), expected, "{text}");
+            assert_eq!(
+                text.parse::<IncidentId>().ok().map(|id| id.0),
+                expected,
+                "{text}"
+            );
         }
     }
 }
