@@ -189,7 +189,8 @@ fn silence_climbs_repage_deputy_next_steps_then_whole_channel() {
         .incident;
 
     // (minute the timer is due, who is paged then, and why)
-    let expected: Vec<(u64, Vec<(&str, PageReason)>, Option<u32>)> = vec![
+    type Expected<'a> = (u64, Vec<(&'a str, PageReason)>, Option<u32>);
+    let expected: Vec<Expected> = vec![
         (2, vec![("alice", PageReason::Repage { n: 1 })], None),
         (4, vec![("alice", PageReason::Repage { n: 2 })], None),
         (
