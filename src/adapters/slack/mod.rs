@@ -1,0 +1,5 @@
+//! The Slack adapter, on slack-morphism: Socket Mode (the default) or the HTTP Events API
+//! for inbound events, the Web API for everything the bot posts.
+
+pub mod client;
+pub mod events;
