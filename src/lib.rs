@@ -1,1 +1,2 @@
 //! Escalator: an escalation bot for Slack and Discord.
+pub mod workspace;
