@@ -109,11 +109,12 @@ fn check_token(
         return Err(ApiFailure::code("not_authed"));
     };
     let setup = &shared.setup;
-    let is_known = match kind {
-        TokenKind::App => setup.app_token.as_deref().is_none_or(|t| t == token),
-        TokenKind::Bot => setup.bot_token.as_deref().is_none_or(|t| t == token),
-        _ => false,
+    // Without expected tokens any token is accepted; with them, only those.
+    let expected = match kind {
+        TokenKind::App => setup.app_token.as_deref(),
+        _ => setup.bot_token.as_deref(),
     };
+    let is_known = expected.is_none_or(|t| t == token);
     if !is_known {
         return Err(ApiFailure::code("invalid_auth"));
     }
