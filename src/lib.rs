@@ -1,5 +1,9 @@
 //! Escalator: an escalation bot for Slack and Discord.
+//!
+//! The engine decides, the store remembers, the runtime keeps time and delivers, and the
+//! adapters speak each platform's protocol. `docs/ARCHITECTURE.md` maps the folders.
 
 pub mod adapters;
 pub mod engine;
 pub mod ports;
+pub mod workspace;
