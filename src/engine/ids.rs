@@ -109,7 +109,11 @@ mod tests {
             ("+1", None),
             ("INC-+5", None),
         ] {
-            assert_eq!(text.parse::<IncidentId>().ok().map(|id| id.0), expected, "{text}");
+            assert_eq!(
+                text.parse::<IncidentId>().ok().map(|id| id.0),
+                expected,
+                "{text}"
+            );
         }
     }
 }

@@ -224,7 +224,14 @@ fn enter_step(ctx: Ctx<'_>, outcome: &mut Outcome, index: usize, reason: PageRea
         } else {
             PageReason::First
         };
-        page_recipients(ctx, outcome, offset, step, &routing.recipients, &step_reason);
+        page_recipients(
+            ctx,
+            outcome,
+            offset,
+            step,
+            &routing.recipients,
+            &step_reason,
+        );
         let incident = &mut outcome.incident;
         incident.cursor = Cursor {
             step: offset,
@@ -295,7 +302,14 @@ fn page_recipients(
             (Some(of), PageReason::First) => PageReason::StandIn { of: of.clone() },
             _ => reason.clone(),
         };
-        page_person(ctx, outcome, step_index, &step.means, &recipient.person, reason);
+        page_person(
+            ctx,
+            outcome,
+            step_index,
+            &step.means,
+            &recipient.person,
+            reason,
+        );
     }
 }
 
@@ -387,7 +401,14 @@ fn repage(ctx: Ctx<'_>, outcome: &mut Outcome, step: &Step, n: u32) {
         if presence.away_until(person).is_some() {
             continue;
         }
-        page_person(ctx, outcome, cursor.step, &step.means, person, PageReason::Repage { n });
+        page_person(
+            ctx,
+            outcome,
+            cursor.step,
+            &step.means,
+            person,
+            PageReason::Repage { n },
+        );
     }
     outcome.incident.cursor.phase = Phase::Holders { repages_sent: n };
     outcome.incident.timer = Some(Timer {
@@ -405,7 +426,10 @@ fn page_deputies(ctx: Ctx<'_>, outcome: &mut Outcome, step: &Step) {
         return;
     }
     for deputy in &deputies {
-        let of = deputy.stands_in_for.clone().unwrap_or_else(|| deputy.person.clone());
+        let of = deputy
+            .stands_in_for
+            .clone()
+            .unwrap_or_else(|| deputy.person.clone());
         page_person(
             ctx,
             outcome,
@@ -467,7 +491,11 @@ pub fn is_eligible(ctx: Ctx<'_>, incident: &Incident, person: &PersonId) -> bool
         let on_step_or_later = index >= reached && people.contains(person);
         let deputy_of_reached = index <= reached
             && people.iter().any(|holder| {
-                ctx.policy.people.get(holder).and_then(|p| p.deputy.as_ref()) == Some(person)
+                ctx.policy
+                    .people
+                    .get(holder)
+                    .and_then(|p| p.deputy.as_ref())
+                    == Some(person)
             });
         on_step_or_later || deputy_of_reached
     })
@@ -534,7 +562,14 @@ fn reassign(
     incident.acknowledged_at.get_or_insert(ctx.now);
     incident.assignee = Some(to.clone());
     incident.timer = None;
-    page_person(ctx, outcome, step, &[Means::Direct], &to, PageReason::Reassigned);
+    page_person(
+        ctx,
+        outcome,
+        step,
+        &[Means::Direct],
+        &to,
+        PageReason::Reassigned,
+    );
     let event = Event::Reassigned {
         from,
         to,
@@ -587,12 +622,7 @@ fn change_severity(
     Ok(())
 }
 
-fn update(
-    ctx: Ctx<'_>,
-    outcome: &mut Outcome,
-    by: UserRef,
-    text: String,
-) -> Result<(), Rejection> {
+fn update(ctx: Ctx<'_>, outcome: &mut Outcome, by: UserRef, text: String) -> Result<(), Rejection> {
     let text = text.trim().to_owned();
     if text.is_empty() {
         return Err(Rejection::Empty { field: "update" });
@@ -658,7 +688,9 @@ fn add_fix_note(ctx: Ctx<'_>, outcome: &mut Outcome, note: FixNote) -> Result<()
     if outcome.incident.state.is_active() {
         // Posting the fix of a live incident also resolves it.
         resolve(ctx, outcome, note.author.clone())?;
-        outcome.effects.retain(|effect| !matches!(effect, Effect::AskForFixNote { .. }));
+        outcome
+            .effects
+            .retain(|effect| !matches!(effect, Effect::AskForFixNote { .. }));
         outcome
             .timeline
             .retain(|entry| !matches!(entry.event, Event::FixNoteRequested { .. }));

@@ -76,10 +76,7 @@ pub fn first_present_deputy(
         if !seen.insert(candidate.clone()) {
             return None;
         }
-        let next = policy
-            .people
-            .get(&candidate)
-            .and_then(|p| p.deputy.clone());
+        let next = policy.people.get(&candidate).and_then(|p| p.deputy.clone());
         if exclude.contains(&candidate) {
             current = next;
             continue;
@@ -116,7 +113,13 @@ pub fn route_step(policy: &Policy, presence: &Presence<'_>, team: &TeamId, step:
         };
 
         let mut chain_skips = Vec::new();
-        let deputy = first_present_deputy(policy, presence, &person, &BTreeSet::new(), &mut chain_skips);
+        let deputy = first_present_deputy(
+            policy,
+            presence,
+            &person,
+            &BTreeSet::new(),
+            &mut chain_skips,
+        );
         routing.skips.push(Skip {
             person: person.clone(),
             deputy: deputy.clone(),
