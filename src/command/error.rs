@@ -24,8 +24,14 @@ pub struct ParseError {
 }
 
 impl ParseError {
+    /// An error of `kind` at char offset `position`.
     pub(crate) fn new(kind: ParseErrorKind, position: usize) -> Self {
         Self { kind, position }
+    }
+
+    /// `verb` lacks its `expected` argument, which belongs at char offset `position`.
+    pub(crate) fn missing(verb: Verb, expected: Expected, position: usize) -> Self {
+        Self::new(ParseErrorKind::MissingArgument { verb, expected }, position)
     }
 }
 

@@ -13,7 +13,7 @@
 //! argument text verbatim, trimmed, until their grammars are designed; then each moves to
 //! a module of its own.
 
-use super::error::{Expected, ParseError, ParseErrorKind};
+use super::error::{Expected, ParseError};
 use super::token::Tokens;
 use super::{Command, Verb};
 
@@ -31,11 +31,7 @@ pub enum LaterVerb {
 /// Parses what follows `kb`.
 pub(crate) fn parse_kb(mut args: Tokens<'_>) -> Result<Command, ParseError> {
     let Some(query) = args.rest() else {
-        let kind = ParseErrorKind::MissingArgument {
-            verb: Verb::Kb,
-            expected: Expected::Query,
-        };
-        return Err(ParseError::new(kind, args.end()));
+        return Err(ParseError::missing(Verb::Kb, Expected::Query, args.end()));
     };
     Ok(Command::Kb {
         query: query.text.to_owned(),
@@ -59,7 +55,7 @@ pub(crate) fn parse_raw(verb: LaterVerb, mut args: Tokens<'_>) -> Command {
 
 #[cfg(test)]
 mod tests {
-    use super::super::parse;
+    use super::super::{parse, ParseErrorKind};
     use super::*;
 
     #[test]

@@ -6,10 +6,10 @@
 //!
 //! The user is a platform mention (`<@U0123ABC>`, `<@U0123ABC|dana>`, `<@123…>`,
 //! `<@!123…>`), or a plain `@dana` or `dana` that the caller resolves against the
-//! configured people; a plain word is never taken as a platform id. With a single word,
-//! that word is the user, unless it is an incident id, in which case the user is
-//! missing; with two, the first is the incident. Mentions of channels, roles, groups,
-//! `@here` and links are not people and are refused.
+//! configured people; a plain word is never taken as a platform id, and an incident id
+//! is never taken as a name. With a single word, that word is the user, unless it is an
+//! incident id, in which case the user is missing; with two, the first is the incident.
+//! Mentions of channels, roles, groups, `@here` and links are not people and are refused.
 
 use super::error::{Expected, ParseError, ParseErrorKind};
 use super::markup::{Markup, UserMention};
@@ -28,22 +28,13 @@ pub enum UserArg {
 
 /// Parses what follows `reassign`.
 pub(crate) fn parse(mut args: Tokens<'_>) -> Result<Command, ParseError> {
-    let first = args.peek().filter(|_| args.remaining() >= 2);
-    let incident = first.and_then(|word| word.incident());
-    if incident.is_some() {
-        args.take();
-    }
+    let incident = args.take_incident_before_more();
+    let missing = |position| ParseError::missing(Verb::Reassign, Expected::User, position);
 
-    let missing = |position| {
-        let kind = ParseErrorKind::MissingArgument {
-            verb: Verb::Reassign,
-            expected: Expected::User,
-        };
-        ParseError::new(kind, position)
-    };
     let Some(word) = args.take() else {
         return Err(missing(args.end()));
     };
+    // A lone incident id means the user was left out; an id is never a name.
     if incident.is_none() && word.incident().is_some() {
         return Err(missing(word.end));
     }
@@ -66,10 +57,11 @@ fn user_arg(word: Token<'_>) -> Result<UserArg, ParseError> {
         Some(Markup::User(mention)) => Ok(UserArg::Mention(mention)),
         Some(_) => Err(not_a_user()),
         None => {
-            // A word that still holds `<` or `>` is a mangled mention; guessing a name
-            // from it would only produce a confusing "nobody called …" later.
+            // A word that still holds `<` or `>` is a mangled mention, and one that reads
+            // as an incident id is not a name; guessing a person from either would only
+            // produce a confusing "nobody called …" later.
             let name = word.text.strip_prefix('@').unwrap_or(word.text);
-            if name.is_empty() || name.contains(['<', '>']) {
+            if name.is_empty() || name.contains(['<', '>']) || word.incident().is_some() {
                 return Err(not_a_user());
             }
             Ok(UserArg::Name(name.to_owned()))
@@ -140,6 +132,7 @@ mod tests {
             ("reassign INC-4", error(missing.clone(), 14)),
             ("reassign 4", error(missing.clone(), 10)),
             ("reassign @", error(not_a_user("@"), 9)),
+            ("reassign INC-4 INC-5", error(not_a_user("INC-5"), 15)),
             (
                 "reassign <#C0123|ops>",
                 error(not_a_user("<#C0123|ops>"), 9),

@@ -24,33 +24,26 @@ pub(crate) fn find(word: &str, known: &[SeverityId]) -> Option<SeverityId> {
             .cloned()
     };
     let is_number = !word.is_empty() && word.bytes().all(|b| b.is_ascii_digit());
-    named(word).or_else(|| is_number.then(|| named(&format!("sev{word}"))).flatten())
+    named(word).or_else(|| {
+        is_number
+            .then(|| format!("sev{word}"))
+            .and_then(|id| named(&id))
+    })
 }
 
 /// Parses what follows `severity`.
 pub(crate) fn parse(mut args: Tokens<'_>, known: &[SeverityId]) -> Result<Command, ParseError> {
-    let first = args.peek().filter(|_| args.remaining() >= 2);
-    let incident = first.and_then(|word| word.incident());
-    if incident.is_some() {
-        args.take();
-    }
+    let incident = args.take_incident_before_more();
+    let missing = |position| ParseError::missing(Verb::Severity, Expected::Severity, position);
 
     let Some(word) = args.take() else {
-        let kind = ParseErrorKind::MissingArgument {
-            verb: Verb::Severity,
-            expected: Expected::Severity,
-        };
-        return Err(ParseError::new(kind, args.end()));
+        return Err(missing(args.end()));
     };
-    let severity = find(word.text, known);
-    if severity.is_none() && incident.is_none() && word.incident().is_some() {
-        let kind = ParseErrorKind::MissingArgument {
-            verb: Verb::Severity,
-            expected: Expected::Severity,
-        };
-        return Err(ParseError::new(kind, word.end));
-    }
-    let Some(severity) = severity else {
+    let Some(severity) = find(word.text, known) else {
+        // A lone incident id means the severity itself was left out.
+        if incident.is_none() && word.incident().is_some() {
+            return Err(missing(word.end));
+        }
         let kind = ParseErrorKind::UnknownSeverity {
             text: word.text.to_owned(),
             suggestion: closest(word.text, known.iter().map(SeverityId::as_str)).map(Into::into),

@@ -41,8 +41,11 @@ impl Token<'_> {
 
 /// The words of one command, consumed front to back by a command parser.
 pub(crate) struct Tokens<'a> {
+    /// The whole command text.
     text: &'a str,
+    /// Its words, in order.
     tokens: Vec<Token<'a>>,
+    /// Index of the next word to hand out.
     next: usize,
 }
 
@@ -71,6 +74,17 @@ impl<'a> Tokens<'a> {
     /// How many words are left.
     pub fn remaining(&self) -> usize {
         self.tokens.len() - self.next
+    }
+
+    /// Consumes a leading incident id if more words follow it, for commands written
+    /// `verb [incident] <word>`: a lone word is always the required one.
+    pub fn take_incident_before_more(&mut self) -> Option<IncidentId> {
+        let incident = self
+            .peek()
+            .filter(|_| self.remaining() >= 2)
+            .and_then(|word| word.incident())?;
+        self.next += 1;
+        Some(incident)
     }
 
     /// Consumes everything left as one stretch of text, verbatim from the next word to

@@ -9,7 +9,7 @@
 //! often start with a count (`update 3 more shops affected`), and reading that `3` as
 //! INC-3 would post the update to the wrong incident without anyone noticing.
 
-use super::error::{Expected, ParseError, ParseErrorKind};
+use super::error::{Expected, ParseError};
 use super::token::Tokens;
 use super::{Command, Verb};
 
@@ -25,11 +25,11 @@ pub(crate) fn parse(mut args: Tokens<'_>) -> Result<Command, ParseError> {
     }
 
     let Some(text) = args.rest() else {
-        let kind = ParseErrorKind::MissingArgument {
-            verb: Verb::Update,
-            expected: Expected::Text,
-        };
-        return Err(ParseError::new(kind, args.end()));
+        return Err(ParseError::missing(
+            Verb::Update,
+            Expected::Text,
+            args.end(),
+        ));
     };
 
     Ok(Command::Update {
@@ -40,7 +40,7 @@ pub(crate) fn parse(mut args: Tokens<'_>) -> Result<Command, ParseError> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::parse;
+    use super::super::{parse, ParseErrorKind};
     use super::*;
     use crate::engine::IncidentId;
 
