@@ -237,6 +237,9 @@ pub(crate) fn closest<'c>(
     for candidate in candidates {
         let lowered: Vec<char> = candidate.chars().map(|c| c.to_ascii_lowercase()).collect();
         let allowed = if lowered.len() <= 4 { 1 } else { 2 };
+        if word.len().abs_diff(lowered.len()) > allowed {
+            continue;
+        }
         let distance = edit_distance(&word, &lowered);
         let is_better = best.is_none_or(|(best_distance, _)| distance < best_distance);
         if distance <= allowed && distance < word.len() && is_better {
