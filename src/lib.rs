@@ -4,6 +4,7 @@
 //! adapters speak each platform's protocol. `docs/ARCHITECTURE.md` maps the folders.
 
 pub mod adapters;
+pub mod command;
 pub mod engine;
 pub mod ports;
 pub mod workspace;

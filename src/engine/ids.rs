@@ -81,10 +81,12 @@ impl FromStr for IncidentId {
             .strip_prefix("INC-")
             .or_else(|| trimmed.strip_prefix("inc-"))
             .unwrap_or(trimmed);
+        // `u64::from_str` accepts a leading `+`; chat text is full of `+1`, which must
+        // not read as INC-1.
         digits
             .parse::<u64>()
             .ok()
-            .filter(|n| *n > 0)
+            .filter(|n| *n > 0 && !digits.starts_with('+'))
             .map(IncidentId)
             .ok_or_else(|| NotAnIncidentId(text.to_owned()))
     }
@@ -104,6 +106,8 @@ mod tests {
             ("INC-0", None),
             ("INC-", None),
             ("sev1", None),
+            ("+1", None),
+            ("INC-+5", None),
         ] {
             assert_eq!(
                 text.parse::<IncidentId>().ok().map(|id| id.0),
