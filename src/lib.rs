@@ -1,4 +1,5 @@
 //! Escalator: an escalation bot for Slack and Discord.
 
+pub mod config;
 pub mod engine;
 pub mod ports;
