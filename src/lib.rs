@@ -4,7 +4,10 @@
 //! adapters speak each platform's protocol. `docs/ARCHITECTURE.md` maps the folders.
 
 pub mod adapters;
+pub mod cli;
 pub mod command;
+pub mod config;
 pub mod engine;
 pub mod ports;
+pub mod simulate;
 pub mod workspace;

@@ -1,0 +1,363 @@
+//! The `bot-config/` folder: platform settings, teams, people and severities.
+//!
+//! [`Config::load`] reads the four TOML files, rejects unknown keys, checks every
+//! reference and rule it can, and builds the typed [`Settings`] and the engine's
+//! [`Policy`]. It reports every problem it finds, each naming the file, line, column and
+//! field. Secrets are never in the files: the settings name environment variables, read
+//! with [`SlackSettings::secrets`] and [`DiscordSettings::token`] when the bot starts.
+//!
+//! `bot-config/README.md` documents every key.
+
+pub mod describe;
+mod error;
+mod raw;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+
+use crate::engine::policy::{Policy, Webhook};
+use crate::engine::Platform;
+
+pub use error::{ConfigError, ConfigErrors, Location};
+
+/// The file with platform, storage and policy-wide settings.
+pub const SETTINGS_FILE: &str = "escalator.toml";
+/// The file with teams and their channels.
+pub const TEAMS_FILE: &str = "teams.toml";
+/// The file with people, positions and deputies.
+pub const PEOPLE_FILE: &str = "people.toml";
+/// The file with severities, criteria and paths.
+pub const SEVERITIES_FILE: &str = "severities.toml";
+
+/// The locales messages exist in.
+pub const LOCALES: &[&str] = &["en", "ko"];
+
+/// A loaded and validated configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The config folder, as given.
+    pub dir: PathBuf,
+    /// Platform, storage and webhook settings.
+    pub settings: Settings,
+    /// The escalation policy. Its `webhooks` hold only the webhooks configured with a
+    /// literal `url` until [`Config::resolve_webhooks`] adds the `url_env` ones.
+    pub policy: Policy,
+}
+
+/// Everything from `escalator.toml` that is not policy.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// Slack, when configured.
+    pub slack: Option<SlackSettings>,
+    /// Discord, when configured. There is no Discord adapter yet; it is validated only.
+    pub discord: Option<DiscordSettings>,
+    /// Where data is kept.
+    pub storage: StorageSettings,
+    /// Where each webhook's URL comes from, by name.
+    pub webhooks: BTreeMap<String, WebhookSource>,
+}
+
+/// How the bot receives Slack events.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SlackMode {
+    /// Socket Mode: an outgoing WebSocket; needs no public URL.
+    #[default]
+    Socket,
+    /// The HTTP Events API: Slack posts signed requests to `http_listen`.
+    Http,
+}
+
+/// `[slack]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlackSettings {
+    /// Socket Mode or HTTP.
+    pub mode: SlackMode,
+    /// The Web API base URL, without a trailing slash.
+    pub api_base_url: String,
+    /// The variable holding the bot token (`xoxb-`).
+    pub bot_token_env: String,
+    /// The variable holding the app-level token (`xapp-`), needed in Socket Mode.
+    pub app_token_env: String,
+    /// The variable holding the signing secret, needed in HTTP mode.
+    pub signing_secret_env: String,
+    /// Where the HTTP listener binds in HTTP mode.
+    pub http_listen: SocketAddr,
+    /// The slash command, e.g. `/escalate`.
+    pub command: String,
+}
+
+impl Default for SlackSettings {
+    fn default() -> Self {
+        Self {
+            mode: SlackMode::Socket,
+            api_base_url: "https://slack.com/api".to_owned(),
+            bot_token_env: "SLACK_BOT_TOKEN".to_owned(),
+            app_token_env: "SLACK_APP_TOKEN".to_owned(),
+            signing_secret_env: "SLACK_SIGNING_SECRET".to_owned(),
+            http_listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            command: "/escalate".to_owned(),
+        }
+    }
+}
+
+/// The Slack secrets, read from the environment. Their `Debug` is redacted.
+#[derive(Debug)]
+pub struct SlackSecrets {
+    /// The bot token.
+    pub bot_token: SecretString,
+    /// The app-level token; always present in Socket Mode.
+    pub app_token: Option<SecretString>,
+    /// The signing secret; always present in HTTP mode.
+    pub signing_secret: Option<SecretString>,
+}
+
+impl SlackSettings {
+    /// Reads the secrets from `env` (usually `|name| std::env::var(name).ok()`). The bot
+    /// token is always required, the app token in Socket Mode and the signing secret in
+    /// HTTP mode; the error names the missing variable.
+    pub fn secrets(
+        &self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<SlackSecrets, ConfigError> {
+        let read = |field: &str, name: &str, required: bool| match env(name)
+            .filter(|value| !value.trim().is_empty())
+        {
+            Some(value) => Ok(Some(SecretString::from(value))),
+            None if required => Err(missing_variable(&format!("slack.{field}"), name)),
+            None => Ok(None),
+        };
+        let bot_token = read("bot_token_env", &self.bot_token_env, true)?
+            .ok_or_else(|| missing_variable("slack.bot_token_env", &self.bot_token_env))?;
+        let app_token = read(
+            "app_token_env",
+            &self.app_token_env,
+            self.mode == SlackMode::Socket,
+        )?;
+        let signing_secret = read(
+            "signing_secret_env",
+            &self.signing_secret_env,
+            self.mode == SlackMode::Http,
+        )?;
+        Ok(SlackSecrets {
+            bot_token,
+            app_token,
+            signing_secret,
+        })
+    }
+}
+
+/// `[discord]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiscordSettings {
+    /// The API base URL, without a trailing slash.
+    pub api_base_url: String,
+    /// The variable holding the bot token.
+    pub token_env: String,
+    /// The application id, when given.
+    pub application_id: Option<String>,
+    /// The guild commands are registered in, when given.
+    pub guild_id: Option<String>,
+}
+
+impl Default for DiscordSettings {
+    fn default() -> Self {
+        Self {
+            api_base_url: "https://discord.com".to_owned(),
+            token_env: "DISCORD_TOKEN".to_owned(),
+            application_id: None,
+            guild_id: None,
+        }
+    }
+}
+
+impl DiscordSettings {
+    /// Reads the bot token from `env`; the error names the missing variable.
+    pub fn token(&self, env: impl Fn(&str) -> Option<String>) -> Result<SecretString, ConfigError> {
+        env(&self.token_env)
+            .filter(|value| !value.trim().is_empty())
+            .map(SecretString::from)
+            .ok_or_else(|| missing_variable("discord.token_env", &self.token_env))
+    }
+}
+
+fn missing_variable(field: &str, name: &str) -> ConfigError {
+    ConfigError::without_location(
+        Path::new(SETTINGS_FILE),
+        field,
+        format!("the environment variable `{name}` is not set"),
+    )
+}
+
+/// `[storage]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StorageSettings {
+    /// The data folder; a relative `data_dir` is joined to the config folder.
+    pub data_dir: PathBuf,
+    /// The store's cache size in megabytes.
+    pub cache_mb: u64,
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            cache_mb: 32,
+        }
+    }
+}
+
+/// Where a webhook's URL comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WebhookSource {
+    /// Written in the file.
+    Url(String),
+    /// Read from this environment variable when the bot starts.
+    Env(String),
+}
+
+impl Config {
+    /// Loads and validates the config folder `dir`, reporting every problem found.
+    ///
+    /// When a file cannot be read or parsed, only those errors are reported: checking
+    /// references against a file that did not parse would only add noise.
+    pub fn load(dir: impl AsRef<Path>) -> Result<Config, ConfigErrors> {
+        validate::load(dir.as_ref())
+    }
+
+    /// The platforms with a table in `escalator.toml`.
+    pub fn platforms(&self) -> Vec<Platform> {
+        self.settings.platforms()
+    }
+
+    /// Adds the webhooks whose URL is in an environment variable to the policy.
+    pub fn resolve_webhooks(
+        &mut self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<(), ConfigErrors> {
+        let mut errors = Vec::new();
+        for (name, source) in &self.settings.webhooks {
+            let WebhookSource::Env(variable) = source else {
+                continue;
+            };
+            match env(variable).filter(|value| !value.trim().is_empty()) {
+                Some(url) => {
+                    self.policy.webhooks.insert(name.clone(), Webhook { url });
+                }
+                None => errors.push(missing_variable(
+                    &format!("webhooks.{name}.url_env"),
+                    variable,
+                )),
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigErrors(errors))
+        }
+    }
+}
+
+impl Settings {
+    /// The platforms configured, Slack first.
+    pub fn platforms(&self) -> Vec<Platform> {
+        let mut platforms = Vec::new();
+        if self.slack.is_some() {
+            platforms.push(Platform::Slack);
+        }
+        if self.discord.is_some() {
+            platforms.push(Platform::Discord);
+        }
+        platforms
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(candidate, _)| candidate == name)
+                .map(|(_, value)| value.clone())
+        }
+    }
+
+    #[test]
+    fn socket_mode_needs_the_app_token_and_names_it() {
+        let settings = SlackSettings::default();
+        let error = settings
+            .secrets(env_of(&[("SLACK_BOT_TOKEN", "xoxb-1")]))
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "escalator.toml: slack.app_token_env: the environment variable `SLACK_APP_TOKEN` is not set"
+        );
+    }
+
+    #[test]
+    fn http_mode_needs_the_signing_secret_but_not_the_app_token() {
+        let settings = SlackSettings {
+            mode: SlackMode::Http,
+            ..SlackSettings::default()
+        };
+        let secrets = settings
+            .secrets(env_of(&[
+                ("SLACK_BOT_TOKEN", "xoxb-1"),
+                ("SLACK_SIGNING_SECRET", "s3"),
+            ]))
+            .unwrap();
+        assert_eq!(secrets.bot_token.expose_secret(), "xoxb-1");
+        assert!(secrets.app_token.is_none());
+        assert_eq!(secrets.signing_secret.unwrap().expose_secret(), "s3");
+
+        let error = settings
+            .secrets(env_of(&[("SLACK_BOT_TOKEN", "xoxb-1")]))
+            .unwrap_err();
+        assert_eq!(error.field, "slack.signing_secret_env");
+    }
+
+    #[test]
+    fn an_empty_variable_counts_as_missing_and_secrets_never_show_in_debug() {
+        let settings = SlackSettings::default();
+        let error = settings
+            .secrets(env_of(&[
+                ("SLACK_BOT_TOKEN", " "),
+                ("SLACK_APP_TOKEN", "xapp-1"),
+            ]))
+            .unwrap_err();
+        assert_eq!(error.field, "slack.bot_token_env");
+
+        let secrets = settings
+            .secrets(env_of(&[
+                ("SLACK_BOT_TOKEN", "xoxb-secret-1"),
+                ("SLACK_APP_TOKEN", "xapp-secret-2"),
+            ]))
+            .unwrap();
+        let debug = format!("{secrets:?}");
+        assert!(
+            !debug.contains("secret-1") && !debug.contains("secret-2"),
+            "{debug}"
+        );
+    }
+
+    #[test]
+    fn the_discord_token_names_its_variable() {
+        let error = DiscordSettings::default().token(env_of(&[])).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "escalator.toml: discord.token_env: the environment variable `DISCORD_TOKEN` is not set"
+        );
+    }
+}
