@@ -3,3 +3,4 @@
 pub mod engine;
 pub mod i18n;
 pub mod ports;
+pub mod render;

@@ -19,7 +19,7 @@ use unic_langid::LanguageIdentifier;
 use crate::engine::policy::Policy;
 use crate::engine::{PersonId, TeamId};
 
-/// The locale every message exists in, used when another locale lacks one.
+/// The locale of the reference catalog, which every other locale falls back to.
 pub const FALLBACK_LOCALE: &str = "en";
 
 /// The catalogs compiled into the binary: a language tag and its Fluent source.

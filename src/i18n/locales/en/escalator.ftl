@@ -28,6 +28,7 @@ card-step-everyone = Everyone in the channel
 card-thanks = Thank you for raising this, { $reporter }.
 card-owner = { $owner } owns this incident now.
 card-how-to-resolve = When it is fixed, press Resolve or react with { $emoji }.
+card-how-to-resolve-button = When it is fixed, press Resolve.
 card-resolved = Resolved. Please post the fix note so the next person finds it.
 card-closed = Closed. The fix note is in the knowledge channel.
 card-cancelled = Cancelled. Thank you for raising it.
@@ -42,7 +43,7 @@ list-separator = ,{" "}
 ## Pages
 
 page-first = You're paged for { $incident }, step { $step } of its path.
-page-repage = Reminder { $n }: { $incident } still needs someone to take it over.
+page-repage = { $incident } still needs an owner (reminder { $n }).
 page-deputy = { $of } hasn't been able to take { $incident } yet, so you're paged as their deputy.
 page-stand-in = { $of } is away, so you're paged for { $incident } in their place.
 page-severity-changed = { $incident } is now { $severity }, and its new path pages you.

@@ -29,6 +29,7 @@ card-step-everyone = 채널 전체
 card-thanks = { $reporter }님, 알려 주셔서 감사해요.
 card-owner = 지금은 { $owner }님이 담당하고 있어요.
 card-how-to-resolve = 해결되면 '해결 완료'를 누르거나 { $emoji } 반응을 남겨 주세요.
+card-how-to-resolve-button = 해결되면 '해결 완료'를 눌러 주세요.
 card-resolved = 해결되었어요. 다음 분이 참고할 수 있도록 해결 노트를 남겨 주세요.
 card-closed = 종료되었어요. 해결 노트는 지식 공유 채널에 있어요.
 card-cancelled = 취소되었어요. 알려 주셔서 감사해요.
@@ -43,7 +44,7 @@ list-separator = ,{" "}
 ## 호출
 
 page-first = { $incident } 건으로 호출되었어요. 에스컬레이션 경로의 { $step }단계예요.
-page-repage = { $n }번째 알림이에요. { $incident } 건을 맡아 줄 분을 아직 찾고 있어요.
+page-repage = { $incident } 건을 맡아 줄 분을 아직 찾고 있어요({ $n }번째 알림).
 page-deputy = { $of }님이 아직 { $incident } 건을 맡지 못해서 대리인으로 호출되었어요.
 page-stand-in = { $of }님이 부재 중이라 대신 { $incident } 건으로 호출되었어요.
 page-severity-changed = { $incident } 건의 심각도가 바뀌어서({ $severity }) 새 경로에 따라 호출되었어요.
@@ -97,7 +98,7 @@ follower-update = { $title } 소식: { $text }
 ## 해결 노트
 
 fix-note-ask = { $who }님, { $incident } 건이 해결되었어요. 수고 많으셨어요! 무슨 일이 있었는지, 무엇으로 해결했는지, 어떻게 예방할 수 있는지 짧게 해결 노트를 남겨 주시겠어요? 같은 문제를 겪을 다음 분께 큰 도움이 돼요.
-fix-note-remind = { $who }님, { $incident } 건의 해결 노트를 아직 기다리고 있어요({ $n }번째 알림). 몇 줄이면 충분하고, 다음 분의 시간을 크게 아껴 줘요.
+fix-note-remind = { $who }님, { $incident } 건의 해결 노트를 아직 기다리고 있어요({ $n }번째 알림). 몇 줄이면 충분해요. 다음 분이 같은 문제를 훨씬 빨리 해결할 수 있어요.
 fix-note-ask-title = { $title } 해결 노트
 fix-note-title = 해결 노트: { $title }
 fix-note-summary = 상황 요약
@@ -160,7 +161,7 @@ reply-empty = { $field ->
 help-title = 에스컬레이션하는 방법
 help-no-blame = 애매하면 에스컬레이션하세요. 인시던트를 알렸다는 이유로 비난받는 사람은 없어요.
 help-severities = 심각도
-help-criteria = 이런 경우예요:
+help-criteria = 예를 들면 이런 경우예요:
 help-counter-examples = 이런 경우는 아니에요:
 help-commands = 명령어
 help-reactions = 인시던트 스레드에서 { $ack } 반응을 남기면 인시던트를 맡고, { $resolve } 반응을 남기면 해결 처리돼요.
