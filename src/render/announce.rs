@@ -227,21 +227,6 @@ fn cancelled_text(words: &Words<'_>, incident: &Incident, by: &UserRef) -> Strin
     words.t("announce-cancelled", &args)
 }
 
-/// The thread line for an announced event, in the team's locale.
-pub(super) fn render_announce(
-    incident: &Incident,
-    policy: &Policy,
-    event: &Event,
-    locale: &str,
-    markup: &dyn Markup,
-) -> Message {
-    Message {
-        target: Target::Thread,
-        locale: locale.to_owned(),
-        body: Body::Text(event_text(event, incident, policy, locale, markup)),
-    }
-}
-
 /// Who caused `event`, when it names a chat user.
 fn actor(event: &Event) -> Option<&UserRef> {
     match event {

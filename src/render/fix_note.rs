@@ -6,20 +6,19 @@ use super::action::ActionKind;
 use super::card::{self, Card, Field};
 use super::markup::Markup;
 use super::words::Words;
-use super::{Body, Message, Target};
 use crate::engine::policy::Policy;
 use crate::engine::{FixNote, Incident};
 use crate::i18n;
 
 /// The ask (reminder 0) or a reminder to post the fix note, with the Post fix button.
 /// It addresses the owner, or the reporter when nobody took the incident over.
-pub(super) fn render_ask(
+pub(super) fn ask_card(
     incident: &Incident,
     policy: &Policy,
     reminder: u32,
     locale: &str,
     markup: &dyn Markup,
-) -> Message {
+) -> Card {
     let words = Words::new(policy, locale, markup);
     let who = match &incident.assignee {
         Some(owner) => words.person(owner),
@@ -36,7 +35,7 @@ pub(super) fn render_ask(
         words.t("fix-note-remind", &args)
     };
 
-    let card = Card {
+    Card {
         title: words.t(
             "fix-note-ask-title",
             &[("title", words.title(incident).into())],
@@ -46,22 +45,17 @@ pub(super) fn render_ask(
         hint: None,
         buttons: vec![card::button(&words, ActionKind::PostFix, incident, true)],
         fallback: text,
-    };
-    Message {
-        target: Target::Thread,
-        locale: locale.to_owned(),
-        body: Body::Card(card),
     }
 }
 
 /// The fix note as published in the knowledge channel; nothing when the incident has no
 /// fix note (the engine only asks to publish one it has).
-pub(super) fn render_publish(
+pub(super) fn note_card(
     incident: &Incident,
     policy: &Policy,
     locale: &str,
     markup: &dyn Markup,
-) -> Option<Message> {
+) -> Option<Card> {
     let Some(note) = &incident.fix_note else {
         tracing::warn!(incident_id = %incident.id, "asked to publish a fix note that is missing");
         return None;
@@ -75,18 +69,13 @@ pub(super) fn render_publish(
             ("fix", markup.escape(&note.fix).into()),
         ],
     );
-    let card = Card {
+    Some(Card {
         title: words.t("fix-note-title", &[("title", title.into())]),
         summary: words.summary(incident),
         fields: note_fields(&words, incident, note),
         hint: None,
         buttons: Vec::new(),
         fallback,
-    };
-    Some(Message {
-        target: Target::Knowledge,
-        locale: locale.to_owned(),
-        body: Body::Card(card),
     })
 }
 

@@ -128,13 +128,20 @@ pub fn render_effect(
     let incident = &delivery.incident;
     let policy = delivery.policy.as_ref();
     let team_locale = locales.pick(policy, None, Some(&incident.team));
+    let locale = team_locale.as_str();
+    let to_team = |target: Target, body: Body| {
+        vec![Message {
+            target,
+            locale: team_locale.clone(),
+            body,
+        }]
+    };
 
     let messages = match &delivery.effect {
-        Effect::PostRoot | Effect::RefreshRoot => vec![Message {
-            target: Target::Root,
-            body: Body::Card(root_card(incident, policy, &team_locale, markup)),
-            locale: team_locale,
-        }],
+        Effect::PostRoot | Effect::RefreshRoot => to_team(
+            Target::Root,
+            Body::Card(root_card(incident, policy, locale, markup)),
+        ),
         Effect::Page {
             person,
             means,
@@ -149,39 +156,28 @@ pub fn render_effect(
             };
             vec![page::render_page(incident, policy, &page, locales, markup)]
         }
-        Effect::PageChannel { round } => {
-            vec![page::render_channel_page(
-                incident,
-                policy,
-                *round,
-                &team_locale,
-                markup,
-            )]
-        }
-        Effect::Announce { event } => {
-            vec![announce::render_announce(
-                incident,
-                policy,
-                event,
-                &team_locale,
-                markup,
-            )]
-        }
+        Effect::PageChannel { round } => to_team(
+            Target::Channel,
+            Body::Text(page::channel_page_text(
+                incident, policy, *round, locale, markup,
+            )),
+        ),
+        Effect::Announce { event } => to_team(
+            Target::Thread,
+            Body::Text(event_text(event, incident, policy, locale, markup)),
+        ),
         Effect::NotifyFollowers { event } => {
             announce::render_follower_updates(incident, policy, event, locales, markup)
         }
-        Effect::AskForFixNote { reminder } => {
-            vec![fix_note::render_ask(
-                incident,
-                policy,
-                *reminder,
-                &team_locale,
-                markup,
-            )]
-        }
-        Effect::PublishFixNote => fix_note::render_publish(incident, policy, &team_locale, markup)
-            .into_iter()
-            .collect(),
+        Effect::AskForFixNote { reminder } => to_team(
+            Target::Thread,
+            Body::Card(fix_note::ask_card(
+                incident, policy, *reminder, locale, markup,
+            )),
+        ),
+        Effect::PublishFixNote => fix_note::note_card(incident, policy, locale, markup)
+            .map(|card| to_team(Target::Knowledge, Body::Card(card)))
+            .unwrap_or_default(),
     };
     Rendered { messages }
 }

@@ -193,15 +193,15 @@ fn webhook_body(
 }
 
 /// The whole-channel page once every step is spent.
-pub(super) fn render_channel_page(
+pub(super) fn channel_page_text(
     incident: &Incident,
     policy: &Policy,
     round: u32,
     locale: &str,
     markup: &dyn Markup,
-) -> Message {
+) -> String {
     let words = Words::new(policy, locale, markup);
-    let text = words.t(
+    words.t(
         "page-channel",
         &[
             ("everyone", markup.everyone().into()),
@@ -210,10 +210,5 @@ pub(super) fn render_channel_page(
             ("title", words.title(incident).into()),
             ("summary", words.summary(incident).into()),
         ],
-    );
-    Message {
-        target: Target::Channel,
-        locale: locale.to_owned(),
-        body: Body::Text(text),
-    }
+    )
 }
