@@ -1119,18 +1119,18 @@ It is, for example:
 • Payments are slow
 
 Commands
+/escalate — Open the form with the severity picker and each severity's criteria.
 /escalate SEVERITY WHAT HAPPENED — Open an incident and page the right people.
 /escalate help — Show this help.
-/escalate ack INC-ID — Take an incident over.
-/escalate resolve INC-ID — Mark an incident as fixed.
-/escalate fix INC-ID — Write the fix note.
-/escalate update INC-ID TEXT — Post a status update to the thread and the followers.
-/escalate follow INC-ID — Get updates on an incident by direct message.
-/escalate assign INC-ID PERSON — Hand an incident over to someone else.
-/escalate severity INC-ID SEVERITY — Change an incident's severity.
-/escalate cancel INC-ID — Withdraw an incident. No blame, ever.
-/escalate away UNTIL — Mark yourself away, so your deputy is paged instead.
-/escalate search WORDS — Search past fix notes.
+/escalate ack [INC-ID] — Take an incident over.
+/escalate resolve [INC-ID] — Mark an incident as fixed.
+/escalate cancel [INC-ID] — Withdraw an incident. No blame, ever.
+/escalate status [INC-ID] — Show where an incident stands.
+/escalate follow [INC-ID] — Get updates on an incident by direct message.
+/escalate update [INC-ID] TEXT — Post a status update to the thread and the followers.
+/escalate reassign [INC-ID] PERSON — Hand an incident over to someone else.
+/escalate severity [INC-ID] SEVERITY — Change an incident's severity.
+In an incident thread, you can leave out the incident id.
 
 In an incident thread, react with :eyes: to take the incident over, or with :white_check_mark: to resolve it.";
 
@@ -1141,7 +1141,7 @@ In an incident thread, react with :eyes: to take the incident over, or with :whi
         "에스컬레이션하는 방법\n애매하면 에스컬레이션하세요. \
          인시던트를 알렸다는 이유로 비난받는 사람은 없어요.\n\n심각도\nSEV1 Critical\n예를 들면 이런 경우예요:\n"
     ));
-    assert!(korean.contains("\n/escalate ack INC-번호 — 인시던트를 맡아요.\n"));
+    assert!(korean.contains("\n/escalate ack [INC-번호] — 인시던트를 맡아요.\n"));
 }
 
 // ---------------------------------------------------------------------------------------
