@@ -8,6 +8,8 @@ pub mod cli;
 pub mod command;
 pub mod config;
 pub mod engine;
+pub mod i18n;
 pub mod ports;
+pub mod render;
 pub mod simulate;
 pub mod workspace;

@@ -1,0 +1,193 @@
+# Escalator's messages in English, the reference catalog.
+#
+# Arguments arrive already marked up for the platform (mentions, bold, escaped user
+# text), so messages never contain markup or the characters & < > themselves.
+# Tone: plain and warm. Never suggest an escalation was unnecessary; thank reporters.
+
+## Incidents
+
+incident-title = { $incident } · { $severity }
+state-open = Open
+state-acknowledged = Acknowledged
+state-resolved = Resolved, waiting for the fix note
+state-closed = Closed
+state-cancelled = Cancelled
+
+## The root message of an incident
+
+card-field-severity = Severity
+card-field-state = State
+card-field-reporter = Reported by
+card-field-step = Now paging
+card-field-assignee = Owner
+card-field-opened = Opened
+card-assignee-none = Nobody yet
+card-step-holders = Step { $step } of { $steps } ({ $target }): { $people }
+card-step-deputies = Step { $step } of { $steps } ({ $target }): deputies of { $people }
+card-step-everyone = Everyone in the channel
+card-thanks = Thank you for raising this, { $reporter }.
+card-owner = { $owner } owns this incident now.
+card-how-to-resolve = When it is fixed, press Resolve or react with { $emoji }.
+card-how-to-resolve-button = When it is fixed, press Resolve.
+card-resolved = Resolved. Please post the fix note so the next person finds it.
+card-closed = Closed. The fix note is in the knowledge channel.
+card-cancelled = Cancelled. Thank you for raising it.
+card-fallback = { $title }: { $summary } ({ $state })
+how-to-ack = To take it over, press Acknowledge or react with { $emoji }.
+how-to-ack-button = To take it over, press Acknowledge.
+button-acknowledge = Acknowledge
+button-resolve = Resolve
+button-post-fix = Post fix
+list-separator = ,{" "}
+
+## Pages
+
+page-first = You're paged for { $incident }, step { $step } of its path.
+page-repage = { $incident } still needs an owner (reminder { $n }).
+page-deputy = { $of } hasn't been able to take { $incident } yet, so you're paged as their deputy.
+page-stand-in = { $of } is away, so you're paged for { $incident } in their place.
+page-severity-changed = { $incident } is now { $severity }, and its new path pages you.
+page-reassigned = { $incident } was handed over to you. It's yours now.
+page-thread = { $person }: { $text }
+page-direct-title = You're paged: { $title }
+page-direct-fallback = You're paged for { $title }: { $summary }
+page-channel-person =
+    { $everyone } { $person } is being paged for { $incident }. If you can help, please join the thread.
+    { $title }: { $summary }
+page-channel =
+    { $everyone } { $incident } still needs an owner, and everyone on its path has been paged (round { $round }). If you can take it over, please look at the thread.
+    { $title }: { $summary }
+page-webhook =
+    { $title }: { $summary }
+    { $reason }
+
+## The thread: one line per event
+
+means-thread = thread mention
+means-direct = direct message
+means-channel = channel mention
+means-webhook = { $name } webhook
+announce-opened = Thank you for raising { $incident }, { $reporter }. Paging has started, and this thread keeps the whole timeline.
+announce-paged-first = Paged { $person } by { $means } (step { $step }).
+announce-paged-repage = Paged { $person } again by { $means } (reminder { $n }).
+announce-paged-deputy = Paged { $person } by { $means } as deputy for { $of } (step { $step }).
+announce-paged-stand-in = Paged { $person } by { $means } in place of { $of }, who is away (step { $step }).
+announce-paged-severity-changed = Paged { $person } by { $means } on the new path (step { $step }).
+announce-paged-reassigned = Told { $person } about the hand-over by { $means }.
+announce-skipped-absent = { $person } is away until { $until }, so { $deputy } stands in.
+announce-skipped-absent-alone = { $person } is away until { $until } and no deputy is available, so paging moves on.
+announce-skipped-already = { $person } is already paged on this step.
+announce-climbed = Paging moves up to step { $step } of the path.
+announce-channel-paged = Paged everyone in the channel (round { $round }).
+announce-acknowledged = { $owner } has taken over { $incident }. Thank you, { $reporter }, for raising it.
+announce-acknowledged-by-reporter = { $owner } has taken over { $incident }.
+announce-reassigned = { $by } handed { $incident } to { $to }, who owns it now.
+announce-reassigned-from = { $by } handed { $incident } over from { $from } to { $to }, who owns it now.
+announce-severity-changed = { $by } changed the severity of { $incident }: { $from } → { $to }.
+announce-status-update = Update from { $by }: { $text }
+announce-followed = { $by } is following { $incident } and will get updates by direct message.
+announce-resolved = { $by } resolved { $incident }. Thank you, everyone who helped.
+announce-fix-note-added = { $by } posted the fix note, and { $incident } is closed. The note is in the knowledge channel for the next person.
+announce-fix-note-requested = Asked for the fix note of { $incident }.
+announce-fix-note-reminded = Reminded the thread about the fix note of { $incident } (reminder { $n }).
+announce-cancelled = { $by } cancelled { $incident }, and paging has stopped. Thank you, { $reporter }, for raising it: when in doubt, escalating is always the right call.
+announce-cancelled-by-reporter = { $by } cancelled { $incident }, and paging has stopped. Thank you for raising it: when in doubt, escalating is always the right call.
+follower-update = Update on { $title }: { $text }
+
+## The fix note
+
+fix-note-ask = { $who }: { $incident } is resolved, thank you! Could you write a short fix note: what happened, what fixed it, and how to prevent it? It helps the next person who runs into this.
+fix-note-remind = { $who }: a friendly reminder ({ $n }) that the fix note for { $incident } is still missing. A few lines are enough, and they save the next person time.
+fix-note-ask-title = Fix note for { $title }
+fix-note-title = Fix note: { $title }
+fix-note-summary = What happened
+fix-note-cause = Why it happened
+fix-note-fix = What fixed it
+fix-note-prevention = How to prevent it
+fix-note-links = Links
+fix-note-incident = Incident
+fix-note-team = Team
+fix-note-author = Written by
+fix-note-empty = Not given
+fix-note-fallback = Fix note for { $title }: { $fix }
+fix-note-form-title = Post the fix note
+fix-note-form-submit = Post
+fix-note-form-summary-hint = What did people notice, and when?
+fix-note-form-cause-hint = Why did it happen?
+fix-note-form-fix-hint = What fixed it?
+fix-note-form-prevention-hint = What would stop it from happening again?
+fix-note-form-links-hint = One link per line: dashboards, pull requests, documents
+
+## Replies to requests the engine refused
+
+reply-unknown-person = You're not in the escalation policy yet, so you can't { $action ->
+        [acknowledge] acknowledge
+        [reassign] reassign
+        [resolve] resolve
+        [cancel] cancel
+       *[other] change
+    } incidents. An admin can add you.
+reply-not-eligible = Only people on this incident's path, their deputies and admins can { $action ->
+        [acknowledge] acknowledge
+        [reassign] reassign
+        [resolve] resolve
+        [cancel] cancel
+       *[other] change
+    } it. If you can help, say so in the thread.
+reply-already-acknowledged = { $owner } has already taken this incident over. You can follow it to get updates.
+reply-not-active = This incident is { $state ->
+        [open] still open
+        [acknowledged] already acknowledged
+        [resolved] already resolved
+        [closed] already closed
+       *[cancelled] cancelled
+    }, so that is no longer possible.
+reply-already-closed = The fix note for this incident is already captured. Thank you!
+reply-unknown-severity = There's no severity named { $severity }. The severities are: { $known }.
+reply-unknown-team = There's no team named { $team }. The teams are: { $known }.
+reply-unknown-assignee = There's no one named { $person } in the escalation policy.
+reply-no-path = { $severity } has no escalation path for the { $team } team yet. Please pick another severity, and tell an admin so they can add one.
+reply-unchanged = Nothing to change: it's already that way.
+reply-empty = { $field ->
+        [summary] Please add a short description of the problem.
+        [update] The update is empty. Please write what changed.
+        [fix] Please describe what fixed it.
+       *[other] Please fill in the missing text.
+    }
+
+## Help
+
+help-title = How to escalate
+help-no-blame = When in doubt, escalate. Nobody will be blamed for raising an incident.
+help-severities = Severities
+help-criteria = It is, for example:
+help-counter-examples = It is not:
+help-commands = Commands
+help-reactions = In an incident thread, react with { $ack } to take the incident over, or with { $resolve } to resolve it.
+help-usage-form = /escalate
+help-usage-open = /escalate SEVERITY WHAT HAPPENED
+help-usage-help = /escalate help
+help-usage-ack = /escalate ack [INC-ID]
+help-usage-resolve = /escalate resolve [INC-ID]
+help-usage-cancel = /escalate cancel [INC-ID]
+help-usage-status = /escalate status [INC-ID]
+help-usage-follow = /escalate follow [INC-ID]
+help-usage-update = /escalate update [INC-ID] TEXT
+help-usage-reassign = /escalate reassign [INC-ID] PERSON
+help-usage-severity = /escalate severity [INC-ID] SEVERITY
+help-command-form = Open the form with the severity picker and each severity's criteria.
+help-command-open = Open an incident and page the right people.
+help-command-help = Show this help.
+help-command-ack = Take an incident over.
+help-command-resolve = Mark an incident as fixed.
+help-command-cancel = Withdraw an incident. No blame, ever.
+help-command-status = Show where an incident stands.
+help-command-follow = Get updates on an incident by direct message.
+help-command-update = Post a status update to the thread and the followers.
+help-command-reassign = Hand an incident over to someone else.
+help-command-severity = Change an incident's severity.
+help-thread-note = In an incident thread, you can leave out the incident id.
+
+## Alerts for admins
+
+alert-delivery-failed = Escalator could not deliver { $what } for { $incident }: the platform answered { $code }. Please check that the bot can reach that channel or person. Paging for the incident goes on.

@@ -1,0 +1,194 @@
+# Escalator의 한국어 메시지. 키는 영어 카탈로그(en/escalator.ftl)와 같아야 해요.
+#
+# 인수는 플랫폼에 맞게 이미 꾸며진 채로 들어와요(멘션, 굵게, 사용자 글 이스케이프).
+# 메시지 자체에는 마크업이나 & < > 문자를 쓰지 않아요.
+# 말투: 해요체로 친절하고 담백하게. 에스컬레이션이 불필요했다는 뉘앙스는 절대 쓰지 않고,
+# 알려 준 사람에게 감사를 전해요. 이름 뒤에는 조사 문제를 피하려고 "님"을 붙여요.
+
+## 인시던트
+
+incident-title = { $incident } · { $severity }
+state-open = 담당자를 찾는 중
+state-acknowledged = 대응 중
+state-resolved = 해결됨, 해결 노트 대기 중
+state-closed = 종료
+state-cancelled = 취소됨
+
+## 인시던트 루트 메시지
+
+card-field-severity = 심각도
+card-field-state = 상태
+card-field-reporter = 보고자
+card-field-step = 현재 호출
+card-field-assignee = 담당자
+card-field-opened = 접수 시각
+card-assignee-none = 아직 없음
+card-step-holders = { $steps }단계 중 { $step }단계({ $target }): { $people }
+card-step-deputies = { $steps }단계 중 { $step }단계({ $target }): { $people }님의 대리인
+card-step-everyone = 채널 전체
+card-thanks = { $reporter }님, 알려 주셔서 감사해요.
+card-owner = 지금은 { $owner }님이 담당하고 있어요.
+card-how-to-resolve = 해결되면 '해결 완료'를 누르거나 { $emoji } 반응을 남겨 주세요.
+card-how-to-resolve-button = 해결되면 '해결 완료'를 눌러 주세요.
+card-resolved = 해결되었어요. 다음 분이 참고할 수 있도록 해결 노트를 남겨 주세요.
+card-closed = 종료되었어요. 해결 노트는 지식 공유 채널에 있어요.
+card-cancelled = 취소되었어요. 알려 주셔서 감사해요.
+card-fallback = { $title }: { $summary } ({ $state })
+how-to-ack = 맡아 주실 수 있다면 '담당하기'를 누르거나 { $emoji } 반응을 남겨 주세요.
+how-to-ack-button = 맡아 주실 수 있다면 '담당하기'를 눌러 주세요.
+button-acknowledge = 담당하기
+button-resolve = 해결 완료
+button-post-fix = 해결 노트 작성
+list-separator = ,{" "}
+
+## 호출
+
+page-first = { $incident } 건으로 호출되었어요. 에스컬레이션 경로의 { $step }단계예요.
+page-repage = { $incident } 건을 맡아 줄 분을 아직 찾고 있어요({ $n }번째 알림).
+page-deputy = { $of }님이 아직 { $incident } 건을 맡지 못해서 대리인으로 호출되었어요.
+page-stand-in = { $of }님이 부재 중이라 대신 { $incident } 건으로 호출되었어요.
+page-severity-changed = { $incident } 건의 심각도가 바뀌어서({ $severity }) 새 경로에 따라 호출되었어요.
+page-reassigned = { $incident } 건의 담당자로 지정되었어요.
+page-thread = { $person }님, { $text }
+page-direct-title = 호출: { $title }
+page-direct-fallback = 호출되었어요. { $title }: { $summary }
+page-channel-person =
+    { $everyone } { $incident } 건으로 { $person }님을 호출하고 있어요. 도울 수 있는 분은 스레드에 참여해 주세요.
+    { $title }: { $summary }
+page-channel =
+    { $everyone } { $incident } 건을 맡아 줄 분이 아직 없어서 경로의 모든 분을 호출했어요({ $round }회차). 맡아 주실 수 있는 분은 스레드를 확인해 주세요.
+    { $title }: { $summary }
+page-webhook =
+    { $title }: { $summary }
+    { $reason }
+
+## 스레드: 이벤트마다 한 줄
+
+means-thread = 스레드 멘션
+means-direct = DM
+means-channel = 채널 멘션
+means-webhook = { $name } 웹훅
+announce-opened = { $reporter }님, { $incident } 건을 알려 주셔서 감사해요. 호출을 시작했고, 진행 상황은 모두 이 스레드에 남겨요.
+announce-paged-first = { $person }님을 호출했어요({ $step }단계, { $means }).
+announce-paged-repage = { $person }님을 다시 호출했어요({ $n }번째 알림, { $means }).
+announce-paged-deputy = { $of }님의 대리인인 { $person }님을 호출했어요({ $step }단계, { $means }).
+announce-paged-stand-in = { $of }님이 부재 중이라 대신 { $person }님을 호출했어요({ $step }단계, { $means }).
+announce-paged-severity-changed = 새 경로에 따라 { $person }님을 호출했어요({ $step }단계, { $means }).
+announce-paged-reassigned = { $person }님에게 담당 변경을 알렸어요({ $means }).
+announce-skipped-absent = { $person }님이 { $until }까지 부재 중이라 { $deputy }님이 대신해요.
+announce-skipped-absent-alone = { $person }님이 { $until }까지 부재 중이고 대신할 대리인이 없어서 다음 순서로 넘어가요.
+announce-skipped-already = { $person }님은 이 단계에서 이미 호출되었어요.
+announce-climbed = 에스컬레이션 경로의 { $step }단계로 올라가요.
+announce-channel-paged = 채널 전체를 호출했어요({ $round }회차).
+announce-acknowledged = { $owner }님이 { $incident } 건을 맡았어요. { $reporter }님, 알려 주셔서 감사해요.
+announce-acknowledged-by-reporter = { $owner }님이 { $incident } 건을 맡았어요.
+announce-reassigned = { $by }님이 { $incident } 건을 { $to }님에게 넘겼어요. 이제 { $to }님이 담당자예요.
+announce-reassigned-from = { $by }님이 { $incident } 건을 { $from }님에게서 { $to }님에게 넘겼어요. 이제 { $to }님이 담당자예요.
+announce-severity-changed = { $by }님이 { $incident } 건의 심각도를 바꿨어요: { $from } → { $to }
+announce-status-update = { $by }님의 업데이트: { $text }
+announce-followed = 이제 { $by }님도 { $incident } 건의 소식을 DM으로 받아요.
+announce-resolved = { $by }님이 { $incident } 건을 해결했어요. 함께해 주신 모든 분께 감사해요.
+announce-fix-note-added = { $by }님이 해결 노트를 남겨 주셔서 { $incident } 건을 종료했어요. 다음 분을 위해 노트를 지식 공유 채널에 올렸어요.
+announce-fix-note-requested = { $incident } 건의 해결 노트를 요청했어요.
+announce-fix-note-reminded = { $incident } 건의 해결 노트를 다시 요청했어요({ $n }번째 알림).
+announce-cancelled = { $by }님이 { $incident } 건을 취소해서 호출을 멈췄어요. { $reporter }님, 알려 주셔서 감사해요. 애매할 때는 에스컬레이션하는 것이 언제나 옳은 선택이에요.
+announce-cancelled-by-reporter = { $by }님이 { $incident } 건을 취소해서 호출을 멈췄어요. 알려 주셔서 감사해요. 애매할 때는 에스컬레이션하는 것이 언제나 옳은 선택이에요.
+follower-update = { $title } 소식: { $text }
+
+## 해결 노트
+
+fix-note-ask = { $who }님, { $incident } 건이 해결되었어요. 수고 많으셨어요! 무슨 일이 있었는지, 무엇으로 해결했는지, 어떻게 예방할 수 있는지 짧게 해결 노트를 남겨 주시겠어요? 같은 문제를 겪을 다음 분께 큰 도움이 돼요.
+fix-note-remind = { $who }님, { $incident } 건의 해결 노트를 아직 기다리고 있어요({ $n }번째 알림). 몇 줄이면 충분해요. 다음 분이 같은 문제를 훨씬 빨리 해결할 수 있어요.
+fix-note-ask-title = { $title } 해결 노트
+fix-note-title = 해결 노트: { $title }
+fix-note-summary = 상황 요약
+fix-note-cause = 원인
+fix-note-fix = 해결 방법
+fix-note-prevention = 재발 방지
+fix-note-links = 링크
+fix-note-incident = 인시던트
+fix-note-team = 팀
+fix-note-author = 작성자
+fix-note-empty = 없음
+fix-note-fallback = { $title } 해결 노트: { $fix }
+fix-note-form-title = 해결 노트 작성
+fix-note-form-submit = 올리기
+fix-note-form-summary-hint = 언제, 어떤 문제가 있었나요?
+fix-note-form-cause-hint = 왜 일어났나요?
+fix-note-form-fix-hint = 무엇으로 해결했나요?
+fix-note-form-prevention-hint = 다시 일어나지 않게 하려면 무엇이 필요할까요?
+fix-note-form-links-hint = 한 줄에 링크 하나씩: 대시보드, 풀 리퀘스트, 문서 등
+
+## 처리할 수 없는 요청에 대한 답변
+
+reply-unknown-person = 아직 에스컬레이션 정책에 등록되지 않아서 인시던트를 { $action ->
+        [acknowledge] 맡을
+        [reassign] 넘길
+        [resolve] 해결 처리할
+        [cancel] 취소할
+       *[other] 변경할
+    } 수 없어요. 관리자에게 등록을 요청해 주세요.
+reply-not-eligible = 이 인시던트를 { $action ->
+        [acknowledge] 맡을
+        [reassign] 넘길
+        [resolve] 해결 처리할
+        [cancel] 취소할
+       *[other] 변경할
+    } 수 있는 사람은 에스컬레이션 경로에 있는 분과 그 대리인, 관리자예요. 도울 수 있다면 스레드에 알려 주세요.
+reply-already-acknowledged = 이미 { $owner }님이 이 인시던트를 맡고 있어요. 팔로우하면 소식을 받을 수 있어요.
+reply-not-active = 이 인시던트는 { $state ->
+        [open] 아직 진행 중이라
+        [acknowledged] 이미 담당자가 있어서
+        [resolved] 이미 해결되어서
+        [closed] 이미 종료되어서
+       *[cancelled] 취소되어서
+    } 지금은 할 수 없어요.
+reply-already-closed = 이 인시던트의 해결 노트는 이미 등록되어 있어요. 감사해요!
+reply-unknown-severity = 없는 심각도예요: { $severity }. 사용할 수 있는 심각도: { $known }
+reply-unknown-team = 없는 팀이에요: { $team }. 등록된 팀: { $known }
+reply-unknown-assignee = 에스컬레이션 정책에 없는 사람이에요: { $person }
+reply-no-path = { $severity } 심각도에는 아직 { $team } 팀의 에스컬레이션 경로가 없어요. 다른 심각도를 골라 주시고, 관리자에게 경로 추가를 요청해 주세요.
+reply-unchanged = 바꿀 내용이 없어요. 이미 그렇게 되어 있어요.
+reply-empty = { $field ->
+        [summary] 어떤 문제인지 짧게 설명해 주세요.
+        [update] 업데이트 내용이 비어 있어요. 무엇이 바뀌었는지 적어 주세요.
+        [fix] 무엇으로 해결했는지 적어 주세요.
+       *[other] 빠진 내용을 채워 주세요.
+    }
+
+## 도움말
+
+help-title = 에스컬레이션하는 방법
+help-no-blame = 애매하면 에스컬레이션하세요. 인시던트를 알렸다는 이유로 비난받는 사람은 없어요.
+help-severities = 심각도
+help-criteria = 예를 들면 이런 경우예요:
+help-counter-examples = 이런 경우는 아니에요:
+help-commands = 명령어
+help-reactions = 인시던트 스레드에서 { $ack } 반응을 남기면 인시던트를 맡고, { $resolve } 반응을 남기면 해결 처리돼요.
+help-usage-form = /escalate
+help-usage-open = /escalate 심각도 상황설명
+help-usage-help = /escalate help
+help-usage-ack = /escalate ack [INC-번호]
+help-usage-resolve = /escalate resolve [INC-번호]
+help-usage-cancel = /escalate cancel [INC-번호]
+help-usage-status = /escalate status [INC-번호]
+help-usage-follow = /escalate follow [INC-번호]
+help-usage-update = /escalate update [INC-번호] 내용
+help-usage-reassign = /escalate reassign [INC-번호] 담당자
+help-usage-severity = /escalate severity [INC-번호] 심각도
+help-command-form = 심각도와 기준을 보면서 고를 수 있는 양식을 열어요.
+help-command-open = 인시던트를 열고 맡아야 할 분을 호출해요.
+help-command-help = 이 도움말을 보여 줘요.
+help-command-ack = 인시던트를 맡아요.
+help-command-resolve = 인시던트를 해결 처리해요.
+help-command-cancel = 인시던트를 취소해요. 누구도 탓하지 않아요.
+help-command-status = 인시던트가 지금 어떤 상태인지 보여 줘요.
+help-command-follow = 인시던트 소식을 DM으로 받아요.
+help-command-update = 스레드와 팔로워에게 진행 상황을 알려요.
+help-command-reassign = 인시던트를 다른 사람에게 넘겨요.
+help-command-severity = 인시던트의 심각도를 바꿔요.
+help-thread-note = 인시던트 스레드 안에서는 인시던트 번호를 생략해도 돼요.
+
+## 관리자 알림
+
+alert-delivery-failed = { $incident } 건의 메시지를 전달하지 못했어요({ $what }). 플랫폼 응답: { $code }. 봇이 해당 채널이나 사람에게 접근할 수 있는지 확인해 주세요. 이 인시던트의 호출은 계속 진행돼요.

@@ -1,0 +1,84 @@
+//! The help text: the no-blame rule first, then each severity with what it is and what it
+//! is not, then the commands and reactions.
+//!
+//! Criteria are the heart of escalation: anyone hesitating should find in seconds whether
+//! their problem qualifies, and the first line tells them to escalate when unsure.
+
+use super::markup::Markup;
+use super::words::Words;
+use crate::engine::policy::{Policy, Severity};
+
+/// The commands in the order the help lists them; each has `help-usage-NAME` and
+/// `help-command-NAME` in the catalog.
+/// They follow the grammar in `command`; verbs whose grammar is not settled yet are left
+/// out, so help never offers something that only answers "not yet".
+const COMMANDS: &[&str] = &[
+    "form", "open", "help", "ack", "resolve", "cancel", "status", "follow", "update", "reassign",
+    "severity",
+];
+
+/// The help text in `locale`.
+pub fn help_text(policy: &Policy, locale: &str, markup: &dyn Markup) -> String {
+    let words = Words::new(policy, locale, markup);
+    let heading = |key: &str| markup.bold(&words.t(key, &[]));
+
+    let mut sections = vec![format!(
+        "{}\n{}",
+        heading("help-title"),
+        words.t("help-no-blame", &[])
+    )];
+    let severities: Vec<String> = policy
+        .severities
+        .iter()
+        .map(|severity| severity_section(&words, severity))
+        .collect();
+    if !severities.is_empty() {
+        sections.push(format!(
+            "{}\n{}",
+            heading("help-severities"),
+            severities.join("\n\n")
+        ));
+    }
+    sections.push(commands_section(&words));
+    sections.join("\n\n")
+}
+
+fn severity_section(words: &Words<'_>, severity: &Severity) -> String {
+    let mut lines = vec![words.markup.bold(&words.severity(&severity.id))];
+    let mut bullets = |key: &str, items: &[String]| {
+        if items.is_empty() {
+            return;
+        }
+        lines.push(words.t(key, &[]));
+        lines.extend(
+            items
+                .iter()
+                .map(|item| format!("• {}", words.markup.escape(item))),
+        );
+    };
+    bullets("help-criteria", &severity.criteria);
+    bullets("help-counter-examples", &severity.counter_examples);
+    lines.join("\n")
+}
+
+fn commands_section(words: &Words<'_>) -> String {
+    let mut lines = vec![words.markup.bold(&words.t("help-commands", &[]))];
+    lines.extend(COMMANDS.iter().map(|name| {
+        let usage = words.t(&format!("help-usage-{name}"), &[]);
+        let what = words.t(&format!("help-command-{name}"), &[]);
+        format!("{usage} — {what}")
+    }));
+    lines.push(words.t("help-thread-note", &[]));
+
+    let policy = words.policy;
+    let ack = words.first_emoji(&policy.ack_emoji);
+    let resolve = words.first_emoji(&policy.resolve_emoji);
+    if let (Some(ack), Some(resolve)) = (ack, resolve) {
+        lines.push(String::new());
+        lines.push(words.t(
+            "help-reactions",
+            &[("ack", ack.into()), ("resolve", resolve.into())],
+        ));
+    }
+    lines.join("\n")
+}
