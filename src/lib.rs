@@ -2,4 +2,5 @@
 
 pub mod engine;
 pub mod ports;
+pub mod runtime;
 pub mod store;
