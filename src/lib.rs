@@ -11,5 +11,7 @@ pub mod engine;
 pub mod i18n;
 pub mod ports;
 pub mod render;
+pub mod runtime;
 pub mod simulate;
+pub mod store;
 pub mod workspace;

@@ -6,6 +6,7 @@
 //! here and one variant of [`Command`].
 
 pub mod check_config;
+pub mod incidents;
 pub mod simulate;
 
 use std::ffi::OsString;

@@ -1,0 +1,333 @@
+//! The runtime around the engine: one place where decisions are made and written, a
+//! scheduler that fires due timers, and a dispatcher that delivers the outbox.
+//!
+//! Every decision goes through [`Escalator::open_incident`] or [`Escalator::apply`]:
+//! under one async mutex it loads the incident, asks the engine with the live policy,
+//! the absences and the clock's time, commits the outcome to the store (flushed to disk)
+//! and wakes the scheduler and the dispatcher. Nothing is delivered or answered before
+//! the decision is on disk. [`Escalator::run`] drives the scheduler and the dispatcher
+//! until shutdown.
+
+mod dispatcher;
+mod scheduler;
+
+use std::future::Future;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
+
+use tokio::sync::{watch, Mutex, Notify};
+use tracing::{debug, error, info};
+
+use crate::engine::policy::Policy;
+use crate::engine::{
+    self, Ctx, Effect, Entry, Incident, IncidentId, Intent, OpenRequest, Outcome, Phase, Rejection,
+    Timestamp,
+};
+use crate::ports::{Chat, Clock};
+use crate::store::{Change, CommitResult, DedupeKey, Store, StoreError};
+
+/// How long inbound event keys are remembered by default: longer than Slack's last
+/// redelivery of an unacknowledged event.
+pub const DEFAULT_DEDUPE_TTL: Duration = Duration::from_secs(60 * 60);
+
+/// Why a decision was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    /// The engine refused; the text is the reply to the user.
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+    /// The inbound event was handled before; nothing was done again.
+    #[error("this request was already handled")]
+    Duplicate,
+    /// No incident has this id.
+    #[error("there is no incident {0}")]
+    UnknownIncident(IncidentId),
+    /// The store failed; an operator must look (the user gets a generic reply).
+    #[error("could not record the decision: {0}")]
+    Store(#[from] StoreError),
+    /// A background task ended unexpectedly.
+    #[error("the {task} stopped unexpectedly")]
+    TaskFailed {
+        /// Which task.
+        task: &'static str,
+    },
+}
+
+/// A decision as it was written: the incident after it, what happened, what is sent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
+    /// The incident after the decision.
+    pub incident: Incident,
+    /// The new timeline entries.
+    pub timeline: Vec<Entry>,
+    /// The effects queued for delivery.
+    pub effects: Vec<Effect>,
+}
+
+/// The result of opening an incident.
+pub type Opened = Decision;
+/// The result of applying an intent.
+pub type Applied = Decision;
+
+/// The shared handle of a running escalator.
+pub struct Escalator {
+    store: Store,
+    policy: RwLock<Arc<Policy>>,
+    clock: Arc<dyn Clock>,
+    decisions: Mutex<()>,
+    timers_changed: Notify,
+    outbox_changed: Notify,
+    dedupe_ttl: Duration,
+}
+
+impl Escalator {
+    /// A handle deciding with `policy` and `clock` and writing to `store`.
+    pub fn new(store: Store, policy: Arc<Policy>, clock: Arc<dyn Clock>) -> Arc<Self> {
+        Self::with_dedupe_ttl(store, policy, clock, DEFAULT_DEDUPE_TTL)
+    }
+
+    /// Like [`Escalator::new`], remembering inbound event keys for `dedupe_ttl`.
+    pub fn with_dedupe_ttl(
+        store: Store,
+        policy: Arc<Policy>,
+        clock: Arc<dyn Clock>,
+        dedupe_ttl: Duration,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            store,
+            policy: RwLock::new(policy),
+            clock,
+            decisions: Mutex::new(()),
+            timers_changed: Notify::new(),
+            outbox_changed: Notify::new(),
+            dedupe_ttl,
+        })
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The live policy.
+    pub fn policy(&self) -> Arc<Policy> {
+        // A panic while holding the lock cannot leave an `Arc` half-written.
+        Arc::clone(&self.policy.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Replaces the live policy; later decisions and deliveries use the new one.
+    pub fn replace_policy(&self, policy: Arc<Policy>) {
+        *self.policy.write().unwrap_or_else(PoisonError::into_inner) = policy;
+        // Paths may have changed; let the scheduler look again.
+        self.timers_changed.notify_one();
+    }
+
+    /// The current time by this escalator's clock.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Opens an incident. `dedupe` is the inbound event's key, if it has one.
+    pub async fn open_incident(
+        &self,
+        request: OpenRequest,
+        dedupe: Option<String>,
+    ) -> Result<Opened, RuntimeError> {
+        let _decision = self.decisions.lock().await;
+        let now = self.clock.now();
+        self.check_duplicate(dedupe.as_deref(), now)?;
+
+        let policy = self.policy();
+        let absences = self.store.absences()?;
+        let ctx = Ctx {
+            policy: &policy,
+            absences: &absences,
+            now,
+        };
+        let id = self.store.upcoming_incident_id()?;
+        let outcome = engine::open(ctx, id, request)?;
+        let decision = self.commit(outcome, dedupe, now).await?;
+        info!(
+            incident_id = %decision.incident.id,
+            severity = %decision.incident.severity,
+            team = %decision.incident.team,
+            platform = %decision.incident.platform,
+            "incident opened"
+        );
+        Ok(decision)
+    }
+
+    /// Applies `intent` to incident `id`. `dedupe` is the inbound event's key, if any.
+    pub async fn apply(
+        &self,
+        id: IncidentId,
+        intent: Intent,
+        dedupe: Option<String>,
+    ) -> Result<Applied, RuntimeError> {
+        let _decision = self.decisions.lock().await;
+        let now = self.clock.now();
+        self.check_duplicate(dedupe.as_deref(), now)?;
+
+        let Some(mut incident) = self.store.incident(id)? else {
+            return Err(RuntimeError::UnknownIncident(id));
+        };
+        let before = incident.clone();
+        if intent == Intent::TimerDue {
+            defer_missed_schedule(&mut incident, now);
+        }
+        let policy = self.policy();
+        let absences = self.store.absences()?;
+        let ctx = Ctx {
+            policy: &policy,
+            absences: &absences,
+            now,
+        };
+        let outcome = engine::apply(ctx, &incident, intent)?;
+
+        let is_unchanged =
+            outcome.incident == before && outcome.timeline.is_empty() && outcome.effects.is_empty();
+        if is_unchanged && dedupe.is_none() {
+            return Ok(Decision {
+                incident: outcome.incident,
+                timeline: Vec::new(),
+                effects: Vec::new(),
+            });
+        }
+        let decision = self.commit(outcome, dedupe, now).await?;
+        if decision.incident.state != before.state {
+            info!(
+                incident_id = %id,
+                from = %before.state,
+                to = %decision.incident.state,
+                "incident state changed"
+            );
+        } else {
+            debug!(incident_id = %id, entries = decision.timeline.len(), "incident updated");
+        }
+        Ok(decision)
+    }
+
+    fn check_duplicate(&self, key: Option<&str>, now: Timestamp) -> Result<(), RuntimeError> {
+        match key {
+            Some(key) if self.store.is_duplicate(key, now)? => {
+                debug!("inbound event seen before; ignored");
+                Err(RuntimeError::Duplicate)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    async fn commit(
+        &self,
+        outcome: Outcome,
+        dedupe: Option<String>,
+        now: Timestamp,
+    ) -> Result<Decision, RuntimeError> {
+        let expires =
+            now + chrono::TimeDelta::from_std(self.dedupe_ttl).unwrap_or(chrono::TimeDelta::MAX);
+        let change = Change {
+            incident: outcome.incident,
+            timeline: outcome.timeline,
+            effects: outcome.effects,
+            dedupe: dedupe.map(|key| DedupeKey { key, expires }),
+            at: now,
+        };
+        let decision = Decision {
+            incident: change.incident.clone(),
+            timeline: change.timeline.clone(),
+            effects: change.effects.clone(),
+        };
+        match self.store.commit(change).await? {
+            CommitResult::Duplicate => return Err(RuntimeError::Duplicate),
+            CommitResult::Committed => {}
+        }
+        self.timers_changed.notify_one();
+        if !decision.effects.is_empty() {
+            self.outbox_changed.notify_one();
+        }
+        Ok(decision)
+    }
+
+    /// Runs the scheduler and the outbox dispatcher until `shutdown` completes. Overdue
+    /// timers fire once each on start, and undelivered effects are sent. On shutdown no
+    /// new work starts; a delivery in flight finishes, or its entry stays in the outbox.
+    pub async fn run(
+        self: Arc<Self>,
+        chats: Vec<Arc<dyn Chat>>,
+        shutdown: impl Future + Send,
+    ) -> Result<(), RuntimeError> {
+        let (stop, stopped) = watch::channel(false);
+        let mut scheduler = tokio::spawn(Arc::clone(&self).schedule(stopped.clone()));
+        let mut dispatcher = tokio::spawn(Arc::clone(&self).dispatch(chats, stopped));
+        info!("escalator running");
+
+        let failed = tokio::select! {
+            _ = shutdown => None,
+            _ = &mut scheduler => Some("scheduler"),
+            _ = &mut dispatcher => Some("dispatcher"),
+        };
+        let _ = stop.send(true);
+        for (task, handle) in [("scheduler", scheduler), ("dispatcher", dispatcher)] {
+            if handle.is_finished() && failed == Some(task) {
+                continue;
+            }
+            if let Err(join) = handle.await {
+                error!(task, error = %join, "runtime task failed");
+            }
+        }
+        match failed {
+            Some(task) => {
+                error!(task, "runtime task stopped unexpectedly");
+                Err(RuntimeError::TaskFailed { task })
+            }
+            None => {
+                info!("escalator stopped");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// When a timer fires more than this late, the rest of the step's schedule moves later.
+const MISSED_AFTER: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
+
+/// Moves the current step's schedule later by how late its timer fires, when the bot was
+/// not running (or stalled) at the due time.
+///
+/// Re-pages are timed from the start of the step; after a long stop every missed re-page
+/// would be due at once, and the scheduler would send them back to back. Shifting the
+/// start makes the overdue page go out once, now, and keeps the usual spacing after it.
+fn defer_missed_schedule(incident: &mut Incident, now: Timestamp) {
+    let Some(timer) = incident.timer else {
+        return;
+    };
+    let late = now - timer.due;
+    if late <= MISSED_AFTER {
+        return;
+    }
+    if let Phase::Holders { .. } = incident.cursor.phase {
+        incident.cursor.since += late;
+    }
+    incident.timer = Some(engine::Timer {
+        due: timer.due + late,
+        kind: timer.kind,
+    });
+    info!(
+        incident_id = %incident.id,
+        late_seconds = late.num_seconds(),
+        "timer fired late; the rest of the step moves later"
+    );
+}
+
+/// Sleeps for `wait`, or forever when there is nothing to wait for.
+async fn sleep_or_forever(wait: Option<Duration>) {
+    match wait {
+        Some(wait) => tokio::time::sleep(wait).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The time from `now` until `at`, zero if it has passed.
+fn until(at: Timestamp, now: Timestamp) -> Duration {
+    (at - now).to_std().unwrap_or(Duration::ZERO)
+}

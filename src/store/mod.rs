@@ -1,0 +1,803 @@
+//! The durable store: incidents, their timelines, timers, the outbox and the bookkeeping
+//! around them, in sled.
+//!
+//! This is the only module that knows sled, its trees and the key layout. A decision of
+//! the engine is written by [`Store::commit`] in one transaction (the incident, its new
+//! timeline entries, its timer index entry and its outgoing effects), then flushed to
+//! disk before the caller hears about it, so that nothing anyone was told about is lost
+//! in a crash. The dispatcher reads the outbox in order and deletes what it delivered.
+//!
+//! Trees (keys are big-endian, see [`keys`]):
+//!
+//! | tree | key | value |
+//! | --- | --- | --- |
+//! | `incidents` | incident id | `Incident` as JSON |
+//! | `timeline` | incident id, sequence | `Entry` as JSON |
+//! | `timers` | due millis, incident id | empty |
+//! | `outbox` | global sequence | [`OutboxEntry`] as JSON |
+//! | `dedupe` | the key's text | expiry millis |
+//! | `audit` | sequence | [`AuditRecord`] as JSON |
+//! | `links` | `MessageRef` as JSON | incident id |
+//! | `roots` | incident id | `MessageRef` as JSON |
+//! | `absences` | person id | `Vec<Absence>` as JSON |
+//! | `meta` | name | schema version, counters |
+
+mod export;
+pub mod keys;
+
+use std::fs::DirBuilder;
+use std::io;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use sled::Transactional;
+
+use crate::engine::{Absence, Effect, Entry, Incident, IncidentId, PersonId, Timestamp};
+use crate::ports::{Delivered, MessageRef};
+
+/// The layout version this build writes and reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How the store is opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// sled's page cache size in bytes. sled's own default (1 GiB) is far too large for
+    /// a bot; its resident memory grows well past this setting, so keep it small.
+    pub cache_bytes: u64,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            cache_bytes: 32 * 1024 * 1024,
+        }
+    }
+}
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another process (or another handle in this one) holds the data folder's lock.
+    #[error("another escalator is using {}", dir.display())]
+    InUse {
+        /// The data folder.
+        dir: PathBuf,
+    },
+    /// The folder holds no escalator data (only when opening an existing store).
+    #[error("there is no escalator data in {}", dir.display())]
+    Missing {
+        /// The data folder.
+        dir: PathBuf,
+    },
+    /// The data was written by a newer escalator whose layout this one cannot read.
+    #[error(
+        "the data in {} has schema version {found}, but this escalator reads only up to \
+         version {supported}; run a newer escalator",
+        dir.display()
+    )]
+    NewerSchema {
+        /// The data folder.
+        dir: PathBuf,
+        /// The version found.
+        found: u32,
+        /// The newest version this build understands.
+        supported: u32,
+    },
+    /// sled found damaged data on disk.
+    #[error(
+        "the data in {} is damaged; move the folder aside and import the latest export",
+        dir.display()
+    )]
+    Corrupt {
+        /// The data folder.
+        dir: PathBuf,
+    },
+    /// The data folder could not be created or made private.
+    #[error("could not prepare the data folder {}: {source}", dir.display())]
+    Folder {
+        /// The data folder.
+        dir: PathBuf,
+        /// The cause.
+        source: io::Error,
+    },
+    /// A stored record could not be read back.
+    #[error("a stored {what} record is unreadable: {source}")]
+    Decode {
+        /// Which kind of record.
+        what: &'static str,
+        /// The cause.
+        source: serde_json::Error,
+    },
+    /// A record could not be written as JSON.
+    #[error("could not encode a {what} record: {source}")]
+    Encode {
+        /// Which kind of record.
+        what: &'static str,
+        /// The cause.
+        source: serde_json::Error,
+    },
+    /// An import line was not a valid record.
+    #[error("import line {line}: {reason}")]
+    Import {
+        /// The 1-based line number.
+        line: usize,
+        /// What was wrong.
+        reason: String,
+    },
+    /// Imports only go into an empty store, so they never mix with existing data.
+    #[error("the store already holds data; import needs an empty data folder")]
+    NotEmpty,
+    /// Reading an import or writing an export failed.
+    #[error("could not transfer records: {0}")]
+    Io(#[source] io::Error),
+    /// A flush ran on a blocking thread that did not finish.
+    #[error("the flush to disk was interrupted")]
+    FlushInterrupted,
+    /// Any other sled failure.
+    #[error("storage failure: {0}")]
+    Sled(#[from] sled::Error),
+}
+
+/// One decision of the engine to write atomically.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    /// The incident as the decision left it.
+    pub incident: Incident,
+    /// New timeline entries, in order.
+    pub timeline: Vec<Entry>,
+    /// Effects to deliver, in order.
+    pub effects: Vec<Effect>,
+    /// The inbound event's key, so that a redelivered event is recognised.
+    pub dedupe: Option<DedupeKey>,
+    /// When the decision was made; dedupe keys that expired before it are ignored.
+    pub at: Timestamp,
+}
+
+/// An inbound event's identity (e.g. Slack's `event_id`) and how long to remember it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DedupeKey {
+    /// The key.
+    pub key: String,
+    /// When to forget it.
+    pub expires: Timestamp,
+}
+
+/// What [`Store::commit`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommitResult {
+    /// The change is written and on disk.
+    Committed,
+    /// The dedupe key was seen before and is still remembered; nothing was written.
+    Duplicate,
+}
+
+/// An effect waiting to be delivered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    /// The incident it belongs to.
+    pub incident: IncidentId,
+    /// What to deliver.
+    pub effect: Effect,
+    /// How many attempts failed so far.
+    pub attempts: u32,
+    /// Not to be tried before this time (after a failure).
+    pub not_before: Option<Timestamp>,
+}
+
+/// One administrative change, for the audit log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// When.
+    pub at: Timestamp,
+    /// Who, e.g. a person id or `config-reload`.
+    pub actor: String,
+    /// What, e.g. `set-deputy`.
+    pub action: String,
+    /// The changed thing before.
+    pub before: serde_json::Value,
+    /// The changed thing after.
+    pub after: serde_json::Value,
+}
+
+/// The sled trees, opened once.
+#[derive(Clone)]
+struct Trees {
+    incidents: sled::Tree,
+    timeline: sled::Tree,
+    timers: sled::Tree,
+    outbox: sled::Tree,
+    dedupe: sled::Tree,
+    audit: sled::Tree,
+    links: sled::Tree,
+    roots: sled::Tree,
+    absences: sled::Tree,
+    meta: sled::Tree,
+}
+
+impl Trees {
+    fn open(db: &sled::Db) -> sled::Result<Self> {
+        Ok(Self {
+            incidents: db.open_tree("incidents")?,
+            timeline: db.open_tree("timeline")?,
+            timers: db.open_tree("timers")?,
+            outbox: db.open_tree("outbox")?,
+            dedupe: db.open_tree("dedupe")?,
+            audit: db.open_tree("audit")?,
+            links: db.open_tree("links")?,
+            roots: db.open_tree("roots")?,
+            absences: db.open_tree("absences")?,
+            meta: db.open_tree("meta")?,
+        })
+    }
+
+    fn all(&self) -> [&sled::Tree; 10] {
+        [
+            &self.incidents,
+            &self.timeline,
+            &self.timers,
+            &self.outbox,
+            &self.dedupe,
+            &self.audit,
+            &self.links,
+            &self.roots,
+            &self.absences,
+            &self.meta,
+        ]
+    }
+}
+
+/// The escalator's data folder, opened. Cheap to clone; clones share the database.
+#[derive(Clone)]
+pub struct Store {
+    dir: PathBuf,
+    db: sled::Db,
+    trees: Trees,
+}
+
+/// Why a transaction gave up (as opposed to a storage failure).
+enum Abort {
+    Duplicate,
+    Decode(&'static str, serde_json::Error),
+}
+
+type TxResult<T> = Result<T, ConflictableTransactionError<Abort>>;
+
+impl Store {
+    /// Opens the store in `dir`, creating the folder (private to its owner) and an empty
+    /// store if there is none.
+    pub fn open(dir: &Path, options: StoreOptions) -> Result<Store, StoreError> {
+        create_private_folder(dir)?;
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(options.cache_bytes)
+            .open()
+            .map_err(|error| open_error(dir, error))?;
+        let trees = Trees::open(&db)?;
+        let store = Store {
+            dir: dir.to_owned(),
+            db,
+            trees,
+        };
+        store.check_schema()?;
+        Ok(store)
+    }
+
+    /// Opens the store in `dir` only if one exists there; for the data commands, which
+    /// must not leave an empty store behind when given a wrong folder.
+    pub fn open_existing(dir: &Path, options: StoreOptions) -> Result<Store, StoreError> {
+        // sled keeps its configuration in `conf` next to the `db` file.
+        if !dir.join("db").is_file() || !dir.join("conf").is_file() {
+            return Err(StoreError::Missing {
+                dir: dir.to_owned(),
+            });
+        }
+        Self::open(dir, options)
+    }
+
+    /// The data folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn check_schema(&self) -> Result<(), StoreError> {
+        let meta = &self.trees.meta;
+        match meta.get(keys::SCHEMA_VERSION)? {
+            None => {
+                meta.insert(keys::SCHEMA_VERSION, &SCHEMA_VERSION.to_be_bytes())?;
+                self.db.flush()?;
+                Ok(())
+            }
+            Some(bytes) => {
+                let found = bytes
+                    .as_ref()
+                    .try_into()
+                    .map(u32::from_be_bytes)
+                    .unwrap_or(u32::MAX);
+                if found > SCHEMA_VERSION {
+                    return Err(StoreError::NewerSchema {
+                        dir: self.dir.clone(),
+                        found,
+                        supported: SCHEMA_VERSION,
+                    });
+                }
+                // Version 1 is the first layout; migrations from older ones go here.
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes all buffered changes to disk and waits until they are there.
+    ///
+    /// The flush runs on tokio's blocking pool rather than sled's `flush_async`: tokio's
+    /// paused test clock does not jump ahead while a blocking task runs, but would while
+    /// waiting on sled's own thread, which would move virtual time during every commit.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || db.flush())
+            .await
+            .map_err(|_| StoreError::FlushInterrupted)??;
+        Ok(())
+    }
+
+    /// Writes one decision atomically and flushes it to disk. If the dedupe key is
+    /// remembered and unexpired, writes nothing and returns [`CommitResult::Duplicate`].
+    pub async fn commit(&self, change: Change) -> Result<CommitResult, StoreError> {
+        let incident_json = encode("incident", &change.incident)?;
+        let entries = change
+            .timeline
+            .iter()
+            .map(|entry| encode("timeline", entry))
+            .collect::<Result<Vec<_>, _>>()?;
+        let outbox = change
+            .effects
+            .iter()
+            .map(|effect| {
+                encode(
+                    "outbox",
+                    &OutboxEntry {
+                        incident: change.incident.id,
+                        effect: effect.clone(),
+                        attempts: 0,
+                        not_before: None,
+                    },
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let t = &self.trees;
+        let trees = (
+            &t.incidents,
+            &t.timeline,
+            &t.timers,
+            &t.outbox,
+            &t.dedupe,
+            &t.meta,
+        );
+        let result =
+            trees.transaction(|(incidents, timeline, timers, outbox_tree, dedupe, meta)| {
+                if let Some(key) = &change.dedupe {
+                    if is_remembered(dedupe, &key.key, change.at)? {
+                        return Err(ConflictableTransactionError::Abort(Abort::Duplicate));
+                    }
+                    dedupe.insert(
+                        key.key.as_bytes(),
+                        &keys::millis_up(key.expires).to_be_bytes(),
+                    )?;
+                }
+
+                let id = change.incident.id;
+                move_timer(incidents, timers, &change.incident)?;
+                incidents.insert(&keys::incident(id), incident_json.as_slice())?;
+
+                let counter = keys::next_timeline_seq(id);
+                let mut seq = read_counter(meta, &counter)?;
+                for entry in &entries {
+                    timeline.insert(&keys::timeline(id, seq), entry.as_slice())?;
+                    seq += 1;
+                }
+                meta.insert(counter, &keys::seq(seq))?;
+
+                let mut seq = read_counter(meta, keys::NEXT_OUTBOX_SEQ)?;
+                for entry in &outbox {
+                    outbox_tree.insert(&keys::seq(seq), entry.as_slice())?;
+                    seq += 1;
+                }
+                meta.insert(keys::NEXT_OUTBOX_SEQ, &keys::seq(seq))?;
+
+                if id.0 >= read_counter(meta, keys::NEXT_INCIDENT_ID)? {
+                    meta.insert(keys::NEXT_INCIDENT_ID, &keys::seq(id.0 + 1))?;
+                }
+                Ok(())
+            });
+
+        match result {
+            Ok(()) => {}
+            Err(TransactionError::Abort(Abort::Duplicate)) => return Ok(CommitResult::Duplicate),
+            Err(error) => return Err(transaction_error(error)),
+        }
+        self.flush().await?;
+        Ok(CommitResult::Committed)
+    }
+
+    /// Whether `key` is remembered and unexpired at `now`.
+    pub fn is_duplicate(&self, key: &str, now: Timestamp) -> Result<bool, StoreError> {
+        let Some(expires) = self.trees.dedupe.get(key.as_bytes())? else {
+            return Ok(false);
+        };
+        Ok(keys::read_u64(&expires).is_some_and(|expires| expires > keys::millis_up(now)))
+    }
+
+    /// Forgets dedupe keys that expired at or before `now`; returns how many.
+    pub fn purge_dedupe(&self, now: Timestamp) -> Result<usize, StoreError> {
+        let now = keys::millis_up(now);
+        let mut purged = 0;
+        for item in self.trees.dedupe.iter() {
+            let (key, expires) = item?;
+            if keys::read_u64(&expires).is_none_or(|expires| expires <= now) {
+                self.trees.dedupe.remove(key)?;
+                purged += 1;
+            }
+        }
+        Ok(purged)
+    }
+
+    /// The id the next opened incident will get, without reserving it. The runtime
+    /// decides one incident at a time, and [`Store::commit`] moves the counter past
+    /// every incident it writes, so a refused open burns no number.
+    pub fn upcoming_incident_id(&self) -> Result<IncidentId, StoreError> {
+        let next = self
+            .trees
+            .meta
+            .get(keys::NEXT_INCIDENT_ID)?
+            .and_then(|bytes| keys::read_u64(&bytes))
+            .unwrap_or(1);
+        Ok(IncidentId(next))
+    }
+
+    /// Reserves and returns the next incident id (durable; ids start at 1).
+    pub async fn next_incident_id(&self) -> Result<IncidentId, StoreError> {
+        let meta = &self.trees.meta;
+        let id = meta
+            .transaction(|meta| {
+                let id = read_counter(meta, keys::NEXT_INCIDENT_ID)?;
+                meta.insert(keys::NEXT_INCIDENT_ID, &keys::seq(id + 1))?;
+                Ok(id)
+            })
+            .map_err(transaction_error)?;
+        self.flush().await?;
+        Ok(IncidentId(id))
+    }
+
+    /// One incident.
+    pub fn incident(&self, id: IncidentId) -> Result<Option<Incident>, StoreError> {
+        self.trees
+            .incidents
+            .get(keys::incident(id))?
+            .map(|bytes| decode("incident", &bytes))
+            .transpose()
+    }
+
+    /// All incidents, by id.
+    pub fn incidents(&self) -> Result<Vec<Incident>, StoreError> {
+        self.trees
+            .incidents
+            .iter()
+            .values()
+            .map(|bytes| decode("incident", &bytes?))
+            .collect()
+    }
+
+    /// An incident's timeline, oldest first.
+    pub fn timeline(&self, id: IncidentId) -> Result<Vec<Entry>, StoreError> {
+        self.trees
+            .timeline
+            .scan_prefix(keys::incident(id))
+            .values()
+            .map(|bytes| decode("timeline", &bytes?))
+            .collect()
+    }
+
+    /// When the earliest pending timer is due, rounded up to the millisecond.
+    pub fn earliest_timer(&self) -> Result<Option<Timestamp>, StoreError> {
+        let Some((key, _)) = self.trees.timers.first()? else {
+            return Ok(None);
+        };
+        Ok(keys::split_timer(&key).map(|(due, _)| due))
+    }
+
+    /// The incidents whose timer is due at `now`, earliest first.
+    pub fn due_timers(&self, now: Timestamp) -> Result<Vec<IncidentId>, StoreError> {
+        let mut due = Vec::new();
+        for item in self.trees.timers.iter() {
+            let (key, _) = item?;
+            let Some((at, id)) = keys::split_timer(&key) else {
+                continue;
+            };
+            if at > now {
+                break;
+            }
+            due.push(id);
+        }
+        Ok(due)
+    }
+
+    /// The timer index as (due, incident) pairs, earliest first; for checks and tests.
+    pub fn timers(&self) -> Result<Vec<(Timestamp, IncidentId)>, StoreError> {
+        let mut timers = Vec::new();
+        for item in self.trees.timers.iter() {
+            let (key, _) = item?;
+            timers.extend(keys::split_timer(&key));
+        }
+        Ok(timers)
+    }
+
+    /// The undelivered effects with their sequence numbers, in order.
+    pub fn outbox(&self) -> Result<Vec<(u64, OutboxEntry)>, StoreError> {
+        let mut entries = Vec::new();
+        for item in self.trees.outbox.iter() {
+            let (key, value) = item?;
+            if let Some(seq) = keys::read_u64(&key) {
+                entries.push((seq, decode("outbox", &value)?));
+            }
+        }
+        Ok(entries)
+    }
+
+    /// Deletes a delivered (or abandoned) outbox entry.
+    pub async fn outbox_done(&self, seq: u64) -> Result<(), StoreError> {
+        self.trees.outbox.remove(keys::seq(seq))?;
+        self.flush().await
+    }
+
+    /// Records a failed attempt: the entry waits until `not_before`.
+    pub async fn outbox_retry_later(
+        &self,
+        seq: u64,
+        not_before: Timestamp,
+        attempts: u32,
+    ) -> Result<(), StoreError> {
+        let outbox = &self.trees.outbox;
+        let Some(bytes) = outbox.get(keys::seq(seq))? else {
+            return Ok(());
+        };
+        let mut entry: OutboxEntry = decode("outbox", &bytes)?;
+        entry.not_before = Some(not_before);
+        entry.attempts = attempts;
+        outbox.insert(keys::seq(seq), encode("outbox", &entry)?)?;
+        self.flush().await
+    }
+
+    /// Records what a delivery posted (the root message, linked messages) and deletes
+    /// its outbox entry, in one transaction.
+    pub async fn record_delivery(
+        &self,
+        seq: u64,
+        incident: IncidentId,
+        delivered: &Delivered,
+    ) -> Result<(), StoreError> {
+        let root = delivered
+            .root
+            .as_ref()
+            .map(|root| encode("root", root))
+            .transpose()?;
+        let mut linked = Vec::new();
+        for message in delivered.root.iter().chain(&delivered.linked) {
+            linked.push(encode("link", message)?);
+        }
+
+        let t = &self.trees;
+        (&t.roots, &t.links, &t.outbox)
+            .transaction(|(roots, links, outbox)| {
+                if let Some(root) = &root {
+                    roots.insert(&keys::incident(incident), root.as_slice())?;
+                }
+                for message in &linked {
+                    links.insert(message.as_slice(), &keys::incident(incident))?;
+                }
+                outbox.remove(&keys::seq(seq))?;
+                Ok(())
+            })
+            .map_err(transaction_error)?;
+        self.flush().await
+    }
+
+    /// Makes reactions on `message` act on `incident`.
+    pub async fn link_message(
+        &self,
+        message: &MessageRef,
+        incident: IncidentId,
+    ) -> Result<(), StoreError> {
+        self.trees
+            .links
+            .insert(encode("link", message)?, &keys::incident(incident))?;
+        self.flush().await
+    }
+
+    /// The incident a message belongs to, if it is linked.
+    pub fn incident_for_message(
+        &self,
+        message: &MessageRef,
+    ) -> Result<Option<IncidentId>, StoreError> {
+        let value = self.trees.links.get(encode("link", message)?)?;
+        Ok(value
+            .and_then(|bytes| keys::read_u64(&bytes))
+            .map(IncidentId))
+    }
+
+    /// Records the incident's root message and links it.
+    pub async fn set_root(
+        &self,
+        incident: IncidentId,
+        root: &MessageRef,
+    ) -> Result<(), StoreError> {
+        let value = encode("root", root)?;
+        let t = &self.trees;
+        (&t.roots, &t.links)
+            .transaction(|(roots, links)| {
+                roots.insert(&keys::incident(incident), value.as_slice())?;
+                links.insert(value.as_slice(), &keys::incident(incident))?;
+                Ok(())
+            })
+            .map_err(transaction_error)?;
+        self.flush().await
+    }
+
+    /// The incident's root message, once posted.
+    pub fn root(&self, incident: IncidentId) -> Result<Option<MessageRef>, StoreError> {
+        self.trees
+            .roots
+            .get(keys::incident(incident))?
+            .map(|bytes| decode("root", &bytes))
+            .transpose()
+    }
+
+    /// Replaces `person`'s absences; an empty list removes them.
+    pub async fn set_absences(
+        &self,
+        person: &PersonId,
+        absences: &[Absence],
+    ) -> Result<(), StoreError> {
+        let tree = &self.trees.absences;
+        if absences.is_empty() {
+            tree.remove(person.as_str().as_bytes())?;
+        } else {
+            tree.insert(person.as_str().as_bytes(), encode("absences", &absences)?)?;
+        }
+        self.flush().await
+    }
+
+    /// Everyone's absences, by person.
+    pub fn absences(&self) -> Result<Vec<Absence>, StoreError> {
+        let mut all = Vec::new();
+        for bytes in self.trees.absences.iter().values() {
+            let absences: Vec<Absence> = decode("absences", &bytes?)?;
+            all.extend(absences);
+        }
+        Ok(all)
+    }
+
+    /// Appends an administrative change to the audit log; returns its sequence.
+    pub async fn append_audit(&self, record: &AuditRecord) -> Result<u64, StoreError> {
+        let value = encode("audit", record)?;
+        let t = &self.trees;
+        let seq = (&t.meta, &t.audit)
+            .transaction(|(meta, audit)| {
+                let seq = read_counter(meta, keys::NEXT_AUDIT_SEQ)?;
+                audit.insert(&keys::seq(seq), value.as_slice())?;
+                meta.insert(keys::NEXT_AUDIT_SEQ, &keys::seq(seq + 1))?;
+                Ok(seq)
+            })
+            .map_err(transaction_error)?;
+        self.flush().await?;
+        Ok(seq)
+    }
+
+    /// The latest `n` audit records with their sequence numbers, oldest first.
+    pub fn audit(&self, n: usize) -> Result<Vec<(u64, AuditRecord)>, StoreError> {
+        let mut records = Vec::new();
+        for item in self.trees.audit.iter().rev().take(n) {
+            let (key, value) = item?;
+            if let Some(seq) = keys::read_u64(&key) {
+                records.push((seq, decode("audit", &value)?));
+            }
+        }
+        records.reverse();
+        Ok(records)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.trees
+            .all()
+            .iter()
+            .all(|tree| tree.is_empty() || tree.name() == self.trees.meta.name())
+    }
+}
+
+fn create_private_folder(dir: &Path) -> Result<(), StoreError> {
+    let folder_error = |source| StoreError::Folder {
+        dir: dir.to_owned(),
+        source,
+    };
+    if dir.is_dir() {
+        return Ok(());
+    }
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(folder_error)?;
+    // The mode above is filtered by the umask; set it again so it is exactly 0700.
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(folder_error)
+}
+
+fn open_error(dir: &Path, error: sled::Error) -> StoreError {
+    match error {
+        // sled reports a held lock as a plain I/O error with this text
+        // (`Config::try_lock` in sled 0.34.7); there is no dedicated variant.
+        sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
+            StoreError::InUse {
+                dir: dir.to_owned(),
+            }
+        }
+        sled::Error::Corruption { .. } => StoreError::Corrupt {
+            dir: dir.to_owned(),
+        },
+        other => StoreError::Sled(other),
+    }
+}
+
+fn transaction_error(error: TransactionError<Abort>) -> StoreError {
+    match error {
+        TransactionError::Storage(error) => StoreError::Sled(error),
+        TransactionError::Abort(Abort::Decode(what, source)) => StoreError::Decode { what, source },
+        // Only commit aborts with Duplicate, and it handles that itself.
+        TransactionError::Abort(Abort::Duplicate) => StoreError::Sled(sled::Error::ReportableBug(
+            "unexpected duplicate abort".to_owned(),
+        )),
+    }
+}
+
+fn encode(what: &'static str, value: &impl Serialize) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|source| StoreError::Encode { what, source })
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(what: &'static str, bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|source| StoreError::Decode { what, source })
+}
+
+/// Reads a counter from the meta tree inside a transaction; counters start at 1.
+fn read_counter(meta: &TransactionalTree, key: &[u8]) -> TxResult<u64> {
+    Ok(meta
+        .get(key)?
+        .and_then(|bytes| keys::read_u64(&bytes))
+        .unwrap_or(1))
+}
+
+fn is_remembered(dedupe: &TransactionalTree, key: &str, now: Timestamp) -> TxResult<bool> {
+    let expires = dedupe.get(key.as_bytes())?;
+    Ok(expires
+        .and_then(|bytes| keys::read_u64(&bytes))
+        .is_some_and(|expires| expires > keys::millis_up(now)))
+}
+
+/// Removes the timer index entry of the incident as stored and adds the new one.
+fn move_timer(
+    incidents: &TransactionalTree,
+    timers: &TransactionalTree,
+    incident: &Incident,
+) -> TxResult<()> {
+    if let Some(previous) = incidents.get(keys::incident(incident.id))? {
+        let previous: Incident = serde_json::from_slice(&previous).map_err(|error| {
+            ConflictableTransactionError::Abort(Abort::Decode("incident", error))
+        })?;
+        if let Some(timer) = previous.timer {
+            timers.remove(&keys::timer(timer.due, incident.id))?;
+        }
+    }
+    if let Some(timer) = incident.timer {
+        timers.insert(&keys::timer(timer.due, incident.id), &[])?;
+    }
+    Ok(())
+}

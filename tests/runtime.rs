@@ -1,0 +1,732 @@
+//! The runtime on paused tokio time: a real store on a temp folder, a policy built here,
+//! and a chat that records every delivery with the virtual time it happened at.
+//!
+//! The path used throughout (times from the opening at 09:00):
+//!
+//! - step 1: the payments team lead (alice) by direct message; ack within 15 min,
+//!   re-paged twice, every 5 min; alice's deputy is bob.
+//! - step 2: carol by direct message; ack within 10 min, no re-pages, no deputy.
+//!
+//! So alice is paged at 09:00, 09:05 and 09:10, bob (deputy) at 09:15, carol at 09:30,
+//! and the whole channel at 09:40, 09:50, ...
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use escalator::engine::policy::{
+    Means, Path, Person, Policy, PositionHold, Severity, Step, Target, Team, TeamChannels,
+};
+use escalator::engine::{
+    Effect, Event, IncidentId, Intent, OpenRequest, PageReason, Platform, Rejection, State,
+    Timestamp, UserRef,
+};
+use escalator::ports::{
+    Alert, Chat, ChatError, Clock, Delivered, Delivery, MessageRef, TokioClock,
+};
+use escalator::runtime::{Escalator, RuntimeError};
+use escalator::store::{Store, StoreOptions};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+const T0: &str = "2024-05-01T09:00:00Z";
+
+fn at(text: &str) -> Timestamp {
+    text.parse().expect("test timestamps are valid")
+}
+
+/// `minutes` and `seconds` after 09:00.
+fn t(minutes: i64, seconds: i64) -> Timestamp {
+    at(T0) + chrono::TimeDelta::minutes(minutes) + chrono::TimeDelta::seconds(seconds)
+}
+
+fn minutes(n: u64) -> Duration {
+    Duration::from_secs(n * 60)
+}
+
+fn person(id: &str, deputy: Option<&str>, positions: Vec<PositionHold>) -> Person {
+    Person {
+        id: id.into(),
+        name: id.to_owned(),
+        accounts: BTreeMap::from([(Platform::Slack, format!("U-{id}"))]),
+        positions,
+        deputy: deputy.map(Into::into),
+        locale: None,
+        timezone: chrono_tz::UTC,
+    }
+}
+
+fn policy() -> Policy {
+    let team = Team {
+        id: "payments".into(),
+        name: "Payments".to_owned(),
+        chat: BTreeMap::from([(
+            Platform::Slack,
+            TeamChannels {
+                channels: vec!["C-payments".to_owned()],
+                incident_channel: "C-incidents".to_owned(),
+                knowledge_channel: "C-knowledge".to_owned(),
+            },
+        )]),
+        locale: None,
+    };
+    let lead = PositionHold {
+        team: Some("payments".into()),
+        position: "team-lead".into(),
+    };
+    let path = Path {
+        steps: vec![
+            Step {
+                target: Target::Position("team-lead".into()),
+                means: vec![Means::Direct],
+                ack_within: minutes(15),
+                repages: 2,
+                repage_every: minutes(5),
+            },
+            Step {
+                target: Target::Person("carol".into()),
+                means: vec![Means::Direct],
+                ack_within: minutes(10),
+                repages: 0,
+                repage_every: minutes(5),
+            },
+        ],
+    };
+    Policy {
+        teams: BTreeMap::from([("payments".into(), team)]),
+        people: [
+            person("alice", Some("bob"), vec![lead]),
+            person("bob", None, vec![]),
+            person("carol", None, vec![]),
+        ]
+        .into_iter()
+        .map(|person| (person.id.clone(), person))
+        .collect(),
+        severities: vec![Severity {
+            id: "sev1".into(),
+            name: "Critical".to_owned(),
+            criteria: vec!["checkout is down".to_owned()],
+            counter_examples: vec![],
+            default_path: Some(path),
+            team_paths: BTreeMap::new(),
+        }],
+        admins: BTreeSet::new(),
+        ack_emoji: vec!["eyes".to_owned()],
+        resolve_emoji: vec!["white_check_mark".to_owned()],
+        fix_note_reminder_every: Duration::from_secs(24 * 60 * 60),
+        criteria_review_every: Duration::from_secs(90 * 24 * 60 * 60),
+        default_locale: "en".to_owned(),
+        webhooks: BTreeMap::new(),
+    }
+}
+
+fn request(summary: &str) -> OpenRequest {
+    OpenRequest {
+        platform: Platform::Slack,
+        team: "payments".into(),
+        severity: "sev1".into(),
+        summary: summary.to_owned(),
+        reporter: UserRef::slack("U-reporter"),
+        channel: "C-payments".to_owned(),
+    }
+}
+
+/// One call the chat received.
+#[derive(Clone, Debug, PartialEq)]
+struct Call {
+    at: Timestamp,
+    incident: IncidentId,
+    effect: Effect,
+    attempt: u32,
+    has_root: bool,
+    failed: Option<ChatError>,
+}
+
+/// A chat that records every call and fails the ones it is told to.
+struct RecordingChat {
+    clock: Arc<dyn Clock>,
+    calls: Mutex<Vec<Call>>,
+    failures: Mutex<Vec<(IncidentId, Effect, VecDeque<ChatError>)>>,
+    alerts: Mutex<Vec<Alert>>,
+}
+
+impl RecordingChat {
+    fn new(clock: Arc<dyn Clock>) -> Arc<Self> {
+        Arc::new(Self {
+            clock,
+            calls: Mutex::new(Vec::new()),
+            failures: Mutex::new(Vec::new()),
+            alerts: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Makes the next deliveries of `effect` for incident `id` fail with `errors`.
+    fn fail(&self, id: u64, effect: Effect, errors: Vec<ChatError>) {
+        let mut failures = self.failures.lock().expect("not poisoned");
+        failures.push((IncidentId(id), effect, errors.into()));
+    }
+
+    fn calls(&self) -> Vec<Call> {
+        self.calls.lock().expect("not poisoned").clone()
+    }
+
+    /// Successful pages (of people or the channel) as (time, who, why).
+    fn pages(&self) -> Vec<(Timestamp, String, String)> {
+        self.calls()
+            .into_iter()
+            .filter(|call| call.failed.is_none())
+            .filter_map(|call| match call.effect {
+                Effect::Page { person, reason, .. } => {
+                    Some((call.at, person.to_string(), reason_name(&reason)))
+                }
+                Effect::PageChannel { round } => {
+                    Some((call.at, "channel".to_owned(), format!("round {round}")))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn alerts(&self) -> Vec<Alert> {
+        self.alerts.lock().expect("not poisoned").clone()
+    }
+}
+
+fn reason_name(reason: &PageReason) -> String {
+    match reason {
+        PageReason::First => "first".to_owned(),
+        PageReason::Repage { n } => format!("repage {n}"),
+        PageReason::Deputy { of } => format!("deputy of {of}"),
+        other => format!("{other:?}"),
+    }
+}
+
+fn page(at: Timestamp, who: &str, why: &str) -> (Timestamp, String, String) {
+    (at, who.to_owned(), why.to_owned())
+}
+
+#[async_trait]
+impl Chat for RecordingChat {
+    fn platform(&self) -> Platform {
+        Platform::Slack
+    }
+
+    async fn deliver(&self, delivery: &Delivery) -> Result<Delivered, ChatError> {
+        let id = delivery.incident.id;
+        let failed = {
+            let mut failures = self.failures.lock().expect("not poisoned");
+            failures
+                .iter_mut()
+                .find(|(incident, effect, _)| *incident == id && *effect == delivery.effect)
+                .and_then(|(_, _, errors)| errors.pop_front())
+        };
+        self.calls.lock().expect("not poisoned").push(Call {
+            at: self.clock.now(),
+            incident: id,
+            effect: delivery.effect.clone(),
+            attempt: delivery.attempt,
+            has_root: delivery.root.is_some(),
+            failed: failed.clone(),
+        });
+        if let Some(error) = failed {
+            return Err(error);
+        }
+
+        let message = |channel: &str, id: String| MessageRef {
+            platform: Platform::Slack,
+            channel: channel.to_owned(),
+            id,
+        };
+        Ok(match &delivery.effect {
+            Effect::PostRoot => Delivered {
+                root: Some(message("C-incidents", format!("root-{}", id.0))),
+                linked: vec![],
+            },
+            Effect::Page { person, .. } => Delivered {
+                root: None,
+                linked: vec![message(&format!("D-{person}"), format!("dm-{}", id.0))],
+            },
+            _ => Delivered::default(),
+        })
+    }
+
+    async fn alert_admins(&self, _policy: &Policy, alert: &Alert) -> Result<(), ChatError> {
+        self.alerts
+            .lock()
+            .expect("not poisoned")
+            .push(alert.clone());
+        Ok(())
+    }
+}
+
+fn open_store(dir: &std::path::Path) -> Store {
+    Store::open(
+        dir,
+        StoreOptions {
+            cache_bytes: 4 * 1024 * 1024,
+        },
+    )
+    .expect("the store opens")
+}
+
+/// A running escalator and what stops it.
+struct Running {
+    escalator: Arc<Escalator>,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<Result<(), RuntimeError>>,
+}
+
+impl Running {
+    fn start(escalator: Arc<Escalator>, chat: Arc<RecordingChat>) -> Self {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let chats: Vec<Arc<dyn Chat>> = vec![chat];
+        let task = tokio::spawn(Arc::clone(&escalator).run(chats, stopped));
+        Self {
+            escalator,
+            stop,
+            task,
+        }
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.task
+            .await
+            .expect("the runtime does not panic")
+            .expect("the runtime stops cleanly");
+    }
+}
+
+/// Test fixtures: a temp folder, paused time at 09:00, the clock and the chat.
+struct Setup {
+    dir: tempfile::TempDir,
+    origin: Instant,
+    clock: Arc<dyn Clock>,
+    chat: Arc<RecordingChat>,
+}
+
+impl Setup {
+    fn new() -> Self {
+        let clock: Arc<dyn Clock> = Arc::new(TokioClock::starting_at(at(T0)));
+        Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+            origin: Instant::now(),
+            chat: RecordingChat::new(Arc::clone(&clock)),
+            clock,
+        }
+    }
+
+    fn escalator(&self) -> Arc<Escalator> {
+        let store = open_store(self.dir.path());
+        Escalator::new(store, Arc::new(policy()), Arc::clone(&self.clock))
+    }
+
+    /// Lets virtual time run until `minutes:seconds` after 09:00.
+    async fn run_until(&self, minutes: u64, seconds: u64) {
+        tokio::time::sleep_until(self.origin + Duration::from_secs(minutes * 60 + seconds)).await;
+        assert_eq!(self.clock.now(), t(minutes as i64, seconds as i64));
+    }
+}
+
+/// The thread line that goes with alice's first page by direct message.
+fn paged_alice() -> Event {
+    Event::Paged {
+        person: "alice".into(),
+        means: vec![Means::Direct],
+        reason: PageReason::First,
+        step: 0,
+    }
+}
+
+fn ack_by(user: &str) -> Intent {
+    Intent::Acknowledge {
+        by: UserRef::slack(user),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_silent_path_pages_at_the_configured_instants() {
+    let setup = Setup::new();
+    let running = Running::start(setup.escalator(), Arc::clone(&setup.chat));
+    let opened = running
+        .escalator
+        .open_incident(request("checkout fails"), None)
+        .await
+        .expect("opens");
+    assert_eq!(opened.incident.id, IncidentId(1));
+
+    setup.run_until(55, 0).await;
+    assert_eq!(
+        setup.chat.pages(),
+        vec![
+            page(t(0, 0), "alice", "first"),
+            page(t(5, 0), "alice", "repage 1"),
+            page(t(10, 0), "alice", "repage 2"),
+            page(t(15, 0), "bob", "deputy of alice"),
+            page(t(30, 0), "carol", "first"),
+            page(t(40, 0), "channel", "round 1"),
+            page(t(50, 0), "channel", "round 2"),
+        ]
+    );
+
+    let calls = setup.chat.calls();
+    assert_eq!(calls[0].effect, Effect::PostRoot);
+    assert!(!calls[0].has_root);
+    assert!(calls[1..].iter().all(|call| call.has_root));
+    let store = running.escalator.store();
+    let dm = MessageRef {
+        platform: Platform::Slack,
+        channel: "D-alice".to_owned(),
+        id: "dm-1".to_owned(),
+    };
+    assert_eq!(
+        store.incident_for_message(&dm).expect("reads"),
+        Some(IncidentId(1))
+    );
+    assert_eq!(store.outbox().expect("reads"), vec![]);
+    assert_eq!(
+        store.timers().expect("reads"),
+        vec![(t(60, 0), IncidentId(1))]
+    );
+    running.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_acknowledgement_stops_paging() {
+    let setup = Setup::new();
+    let running = Running::start(setup.escalator(), Arc::clone(&setup.chat));
+    let escalator = Arc::clone(&running.escalator);
+    escalator
+        .open_incident(request("checkout fails"), None)
+        .await
+        .expect("opens");
+
+    setup.run_until(7, 0).await;
+    let acked = escalator
+        .apply(
+            IncidentId(1),
+            ack_by("U-alice"),
+            Some("slack:Ev-ack".to_owned()),
+        )
+        .await
+        .expect("acknowledges");
+    assert_eq!(acked.incident.state, State::Acknowledged);
+
+    setup.run_until(60, 0).await;
+    assert_eq!(
+        setup.chat.pages(),
+        vec![
+            page(t(0, 0), "alice", "first"),
+            page(t(5, 0), "alice", "repage 1")
+        ]
+    );
+    let after_ack: Vec<(Timestamp, Effect)> = setup
+        .chat
+        .calls()
+        .into_iter()
+        .filter(|call| call.at > t(5, 0))
+        .map(|call| (call.at, call.effect))
+        .collect();
+    assert_eq!(
+        after_ack,
+        vec![
+            (
+                t(7, 0),
+                Effect::Announce {
+                    event: Event::Acknowledged { by: "alice".into() }
+                }
+            ),
+            (t(7, 0), Effect::RefreshRoot),
+        ]
+    );
+    assert_eq!(escalator.store().timers().expect("reads"), vec![]);
+
+    // The same inbound event again is recognised and changes nothing.
+    let again = escalator
+        .apply(
+            IncidentId(1),
+            ack_by("U-alice"),
+            Some("slack:Ev-ack".to_owned()),
+        )
+        .await;
+    assert!(matches!(again, Err(RuntimeError::Duplicate)), "{again:?}");
+    running.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_restart_mid_escalation_fires_the_overdue_repage_once() {
+    let setup = Setup::new();
+    let running = Running::start(setup.escalator(), Arc::clone(&setup.chat));
+    running
+        .escalator
+        .open_incident(request("checkout fails"), None)
+        .await
+        .expect("opens");
+    setup.run_until(2, 0).await;
+    running.stop().await;
+
+    // Down from 09:02 to 09:12; the re-page due at 09:05 is missed.
+    setup.run_until(12, 0).await;
+    let running = Running::start(setup.escalator(), Arc::clone(&setup.chat));
+    setup.run_until(16, 59).await;
+    assert_eq!(
+        setup.chat.pages(),
+        vec![
+            page(t(0, 0), "alice", "first"),
+            page(t(12, 0), "alice", "repage 1")
+        ]
+    );
+
+    // The rest of the step keeps its spacing, counted from the late re-page.
+    setup.run_until(23, 0).await;
+    assert_eq!(
+        setup.chat.pages()[2..],
+        [
+            page(t(17, 0), "alice", "repage 2"),
+            page(t(22, 0), "bob", "deputy of alice"),
+        ]
+    );
+    running.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn undelivered_effects_are_sent_on_start() {
+    let setup = Setup::new();
+    let escalator = setup.escalator();
+    escalator
+        .open_incident(request("checkout fails"), None)
+        .await
+        .expect("opens");
+    assert_eq!(escalator.store().outbox().expect("reads").len(), 4);
+    drop(escalator);
+
+    setup.run_until(1, 0).await;
+    let running = Running::start(setup.escalator(), Arc::clone(&setup.chat));
+    setup.run_until(1, 30).await;
+    let calls: Vec<(Timestamp, Effect)> = setup
+        .chat
+        .calls()
+        .into_iter()
+        .map(|call| (call.at, call.effect))
+        .collect();
+    assert_eq!(
+        calls,
+        vec![
+            (t(1, 0), Effect::PostRoot),
+            (
+                t(1, 0),
+                Effect::Page {
+                    person: "alice".into(),
+                    means: Means::Direct,
+                    reason: PageReason::First,
+                    step: 0
+                }
+            ),
+            (
+                t(1, 0),
+                Effect::Announce {
+                    event: paged_alice()
+                }
+            ),
+            (t(1, 0), Effect::RefreshRoot),
+        ]
+    );
+    assert_eq!(running.escalator.store().outbox().expect("reads"), vec![]);
+    running.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn rate_limits_and_transient_failures_are_retried_and_delivered_once() {
+    let setup = Setup::new();
+    setup.chat.fail(
+        1,
+        Effect::PostRoot,
+        vec![
+            ChatError::RateLimited {
+                retry_after: Duration::from_secs(30),
+            },
+            ChatError::Transient("timeout".to_owned()),
+            ChatError::Transient("502".to_owned()),
+        ],
+    );
+    let running = Running::start(setup.escalator(), Arc::clone(&setup.chat));
+    let escalator = Arc::clone(&running.escalator);
+    escalator
+        .open_incident(request("checkout fails"), None)
+        .await
+        .expect("opens");
+    escalator
+        .open_incident(request("refunds stuck"), None)
+        .await
+        .expect("opens");
+
+    setup.run_until(2, 0).await;
+    let calls = setup.chat.calls();
+    let root_calls: Vec<&Call> = calls
+        .iter()
+        .filter(|call| call.incident == IncidentId(1) && call.effect == Effect::PostRoot)
+        .collect();
+    assert_eq!(
+        root_calls
+            .iter()
+            .map(|call| call.attempt)
+            .collect::<Vec<_>>(),
+        vec![0, 1, 2, 3]
+    );
+    assert_eq!(
+        root_calls
+            .iter()
+            .filter(|call| call.failed.is_none())
+            .count(),
+        1
+    );
+    assert_eq!(root_calls[0].at, t(0, 0));
+    assert_eq!(root_calls[1].at, t(0, 30));
+    // The back-off doubles with every failed attempt (the rate limit counts) and takes
+    // up to half off: after the 2nd failure 1–2 s, after the 3rd 2–4 s.
+    let first_backoff = root_calls[2].at - root_calls[1].at;
+    let second_backoff = root_calls[3].at - root_calls[2].at;
+    assert!(
+        (1000..=2000).contains(&first_backoff.num_milliseconds()),
+        "{first_backoff}"
+    );
+    assert!(
+        (2000..=4000).contains(&second_backoff.num_milliseconds()),
+        "{second_backoff}"
+    );
+
+    // Incident 1's later effects waited behind its root; incident 2 went on at once.
+    let first_delivered = |id: u64| {
+        calls
+            .iter()
+            .filter(|call| call.incident == IncidentId(id) && call.failed.is_none())
+            .map(|call| (call.at, call.effect.clone()))
+            .next()
+    };
+    assert_eq!(first_delivered(2), Some((t(0, 0), Effect::PostRoot)));
+    assert_eq!(
+        first_delivered(1),
+        Some((root_calls[3].at, Effect::PostRoot))
+    );
+    let incident_1: Vec<&Effect> = calls
+        .iter()
+        .filter(|call| call.incident == IncidentId(1))
+        .map(|call| &call.effect)
+        .collect();
+    assert!(
+        matches!(
+            incident_1[4..],
+            [
+                Effect::Page { .. },
+                Effect::Announce { .. },
+                Effect::RefreshRoot
+            ]
+        ),
+        "{incident_1:?}"
+    );
+    assert_eq!(escalator.store().outbox().expect("reads"), vec![]);
+    running.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_permanent_failure_alerts_the_admins_and_moves_on() {
+    let setup = Setup::new();
+    let alice_first = Effect::Page {
+        person: "alice".into(),
+        means: Means::Direct,
+        reason: PageReason::First,
+        step: 0,
+    };
+    setup.chat.fail(
+        1,
+        alice_first.clone(),
+        vec![ChatError::Permanent {
+            code: "channel_not_found".to_owned(),
+        }],
+    );
+    let running = Running::start(setup.escalator(), Arc::clone(&setup.chat));
+    running
+        .escalator
+        .open_incident(request("checkout fails"), None)
+        .await
+        .expect("opens");
+
+    setup.run_until(1, 0).await;
+    assert_eq!(
+        setup.chat.alerts(),
+        vec![Alert::DeliveryFailed {
+            incident: IncidentId(1),
+            what: "a page to alice by dm".to_owned(),
+            code: "channel_not_found".to_owned(),
+        }]
+    );
+    let calls: Vec<(Effect, bool)> = setup
+        .chat
+        .calls()
+        .into_iter()
+        .map(|call| (call.effect, call.failed.is_none()))
+        .collect();
+    assert_eq!(
+        calls,
+        vec![
+            (Effect::PostRoot, true),
+            (alice_first, false),
+            (
+                Effect::Announce {
+                    event: paged_alice()
+                },
+                true
+            ),
+            (Effect::RefreshRoot, true),
+        ]
+    );
+    assert_eq!(running.escalator.store().outbox().expect("reads"), vec![]);
+    running.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn refusals_unknown_incidents_and_duplicates_are_told_apart() {
+    let setup = Setup::new();
+    let escalator = setup.escalator();
+
+    let mut unknown_team = request("checkout fails");
+    unknown_team.team = "marketing".into();
+    let refused = escalator.open_incident(unknown_team, None).await;
+    assert!(
+        matches!(&refused, Err(RuntimeError::Rejected(Rejection::UnknownTeam(team))) if team.as_str() == "marketing"),
+        "{refused:?}"
+    );
+
+    let key = Some("slack:Ev-open".to_owned());
+    let opened = escalator
+        .open_incident(request("checkout fails"), key.clone())
+        .await
+        .expect("opens");
+    assert_eq!(
+        opened.incident.id,
+        IncidentId(1),
+        "a refused open burns no number"
+    );
+    let again = escalator
+        .open_incident(request("checkout fails"), key)
+        .await;
+    assert!(matches!(again, Err(RuntimeError::Duplicate)), "{again:?}");
+    assert_eq!(escalator.store().incidents().expect("reads").len(), 1);
+
+    let missing = escalator
+        .apply(IncidentId(9), ack_by("U-alice"), None)
+        .await;
+    assert!(
+        matches!(missing, Err(RuntimeError::UnknownIncident(IncidentId(9)))),
+        "{missing:?}"
+    );
+    let stranger = escalator
+        .apply(IncidentId(1), ack_by("U-stranger"), None)
+        .await;
+    assert_eq!(
+        stranger.map(|_| ()).map_err(|error| error.to_string()),
+        Err("you are not in the escalation policy, so you cannot acknowledge".to_owned())
+    );
+}
