@@ -4,11 +4,14 @@
 //! adapters speak each platform's protocol. `docs/ARCHITECTURE.md` maps the folders.
 
 pub mod adapters;
+pub mod bot;
 pub mod cli;
 pub mod command;
 pub mod config;
+pub mod demo;
 pub mod engine;
 pub mod i18n;
+pub mod knowledge;
 pub mod ports;
 pub mod render;
 pub mod runtime;

@@ -1,5 +1,8 @@
 //! Chat adapters: they turn platform events into engine intents and engine effects into
-//! platform calls. All platform knowledge lives here; policy decisions do not.
+//! platform calls. All platform knowledge lives in the platform folders; `request`,
+//! `respond` and `reply` are the platform-neutral parts they share.
 
+pub mod reply;
 pub mod request;
+pub mod respond;
 pub mod slack;

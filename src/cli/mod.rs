@@ -6,7 +6,9 @@
 //! here and one variant of [`Command`].
 
 pub mod check_config;
+pub mod demo;
 pub mod incidents;
+pub mod run;
 pub mod simulate;
 
 use std::ffi::OsString;
@@ -26,16 +28,57 @@ pub const EXIT_USAGE: u8 = 2;
 #[derive(Debug, Parser)]
 #[command(name = "escalator", version, about, propagate_version = true)]
 pub struct Cli {
+    /// Log lines as human-readable text or as JSON objects.
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// How log lines are written to standard error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event.
+    Text,
+    /// One JSON object per event.
+    Json,
+}
+
+/// Sets up logging to standard error: `RUST_LOG` if set, else `info` for the bot and
+/// `warn` for the other commands, whose output is on standard output.
+fn init_logging(command: &Command, format: LogFormat) {
+    let default = match command {
+        Command::Run(_) => "info",
+        _ => "warn",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A second initialisation (in tests that call `main` twice) is harmless; ignore it.
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the bot.
+    Run(run::Args),
+    /// Run the real bot against a built-in local Slack workspace and print the conversation.
+    Demo(demo::Args),
     /// Check the config folder and print every escalation path in plain words.
     CheckConfig(check_config::Args),
+    /// List, show or export the incidents in a stopped bot's data folder.
+    Incidents {
+        /// What to do with them.
+        #[command(subcommand)]
+        command: incidents::IncidentsCommand,
+    },
     /// Dry-run one incident on a virtual clock: who is paged when, and how.
     Simulate(simulate::Args),
 }
@@ -56,15 +99,25 @@ pub fn main(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Exit
             return ExitCode::from(code);
         }
     };
-    let mut out = std::io::stdout().lock();
-    let mut err = std::io::stderr().lock();
+    init_logging(&cli.command, cli.log_format);
+    let mut out = std::io::stdout();
+    let mut err = std::io::stderr();
     ExitCode::from(run(cli.command, &mut out, &mut err))
 }
 
 /// Runs one parsed subcommand; returns its exit code.
 pub fn run(command: Command, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     match command {
+        Command::Run(args) => run::run(&args, out, err),
+        Command::Demo(args) => demo::run(&args, out, err),
         Command::CheckConfig(args) => check_config::run(&args, out, err),
+        Command::Incidents { command } => match incidents::run(command) {
+            Ok(()) => EXIT_OK,
+            Err(error) => {
+                let _ = writeln!(err, "error: {error:#}");
+                EXIT_FAILURE
+            }
+        },
         Command::Simulate(args) => simulate::run(&args, out, err),
     }
 }

@@ -28,6 +28,17 @@ pub enum LaterVerb {
     Admin,
 }
 
+impl LaterVerb {
+    /// The command word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LaterVerb::Stats => "stats",
+            LaterVerb::Away => "away",
+            LaterVerb::Admin => "admin",
+        }
+    }
+}
+
 /// Parses what follows `kb`.
 pub(crate) fn parse_kb(mut args: Tokens<'_>) -> Result<Command, ParseError> {
     let Some(query) = args.rest() else {

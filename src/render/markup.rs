@@ -34,6 +34,11 @@ pub trait Markup: Send + Sync {
 
     /// A point in time, shown to readers in any time zone.
     fn time(&self, at: Timestamp) -> String;
+
+    /// A link to a channel by its id. Slack: `<#C123>`.
+    fn channel(&self, id: &str) -> String {
+        format!("#{id}")
+    }
 }
 
 /// Markup for plain text: names instead of mentions, no emphasis, nothing escaped. Used by

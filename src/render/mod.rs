@@ -31,6 +31,7 @@ pub use fix_note::{fix_note_form, FixNoteForm, FormField};
 pub use help::help_text;
 pub use markup::{Markup, PlainMarkup};
 pub use reply::{alert_text, rejection_reply};
+pub use words::Words;
 
 /// Where a message goes.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use crate::i18n;
 
 /// What every rendering function needs to put words together.
 #[derive(Clone, Copy)]
-pub(crate) struct Words<'a> {
+pub struct Words<'a> {
     /// The live policy, for names and severities.
     pub policy: &'a Policy,
     /// The reader's locale.

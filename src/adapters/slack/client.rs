@@ -32,17 +32,19 @@ pub fn connect(api_base_url: &str) -> Arc<Client> {
 
 /// A bot or app token, kept out of `Debug` output and logs.
 #[derive(Clone)]
-pub struct Token(SecretString);
+pub struct Token(SlackApiToken);
 
 impl Token {
     /// Wraps a secret token.
     pub fn new(secret: SecretString) -> Self {
-        Self(secret)
+        Self(SlackApiToken::new(SlackApiTokenValue(
+            secret.expose_secret().to_owned(),
+        )))
     }
 
-    /// The token in the form slack-morphism sends.
-    pub fn api_token(&self) -> SlackApiToken {
-        SlackApiToken::new(SlackApiTokenValue(self.0.expose_secret().to_owned()))
+    /// The token in the form slack-morphism sends (its `Debug` shows only the length).
+    pub fn api_token(&self) -> &SlackApiToken {
+        &self.0
     }
 }
 

@@ -186,8 +186,61 @@ help-command-follow = Get updates on an incident by direct message.
 help-command-update = Post a status update to the thread and the followers.
 help-command-reassign = Hand an incident over to someone else.
 help-command-severity = Change an incident's severity.
-help-thread-note = In an incident thread, you can leave out the incident id.
+help-thread-note = In an incident thread, mention me instead of typing the command, and leave out the incident id: @escalator ack.
 
 ## Alerts for admins
 
 alert-delivery-failed = Escalator could not deliver { $what } for { $incident }: the platform answered { $code }. Please check that the bot can reach that channel or person. Paging for the incident goes on.
+
+## Replies to requests
+
+reply-opened = Thank you for escalating. { $incident } is open in { $channel }, and { $paged } { $count ->
+        [one] has
+       *[other] have
+    } been paged.
+reply-opened-channel = Thank you for escalating. { $incident } is open in { $channel }, and the whole channel has been alerted.
+reply-done-acknowledged = { $incident } is yours now. Thank you for taking it over.
+reply-done-resolved = { $incident } is resolved. Please post the fix note when you can, so the next person finds it.
+reply-done-cancelled = { $incident } is cancelled and paging stopped. Thank you for raising it.
+reply-done-followed = You'll get updates on { $incident } by direct message.
+reply-done-updated = Your update is posted to { $incident }.
+reply-done-reassigned = { $incident } is now with { $person }.
+reply-done-severity = { $incident } is now { $severity }.
+reply-done-fix-note = Thank you! The fix note for { $incident } is saved and shared in the knowledge channel.
+reply-which-incident = Which incident do you mean? Add its id, like INC-7, or mention me in the incident's thread.
+reply-unknown-incident = There's no incident { $incident }.
+reply-unknown-user = I couldn't find “{ $name }” in the escalation policy. Mention the person, or use their id from the policy.
+reply-not-yet = “/escalate { $verb }” isn't available yet.
+reply-no-team = This channel doesn't belong to a team yet, so I don't know whom to page. Please escalate from your team's channel, or ask an admin to add this one.
+reply-failed = Sorry, something went wrong on my side and nothing was changed. Please try again; if it keeps failing, tell an admin (reference { $reference }).
+reply-status = { $title } is { $state }.
+kb-title = Fix notes for “{ $query }”:
+kb-none = No fix notes match “{ $query }” yet.
+kb-hit = { $incident } · { $severity } · { $team } · { $date }: { $title }
+
+## Command mistakes
+
+parse-unknown-verb = “{ $text }” is not a command or a severity. Start with a severity and a summary, or see “/escalate help”.
+parse-unknown-verb-suggest = “{ $text }” is not a command or a severity. Did you mean “{ $suggestion }”?
+parse-missing-summary = Please add a one-line summary after the severity, for example “/escalate { $severity } checkout fails for every customer”.
+parse-missing-argument = “{ $verb }” needs { $expected ->
+        [text] some text
+        [user] a person
+        [severity] a severity
+       *[query] something to search for
+    }: “/escalate { $usage }”.
+parse-not-an-incident = “{ $text }” is not an incident id. Incident ids look like INC-42.
+parse-unknown-severity = There's no severity “{ $text }”. The severities are: { $known }.
+parse-unknown-severity-suggest = There's no severity “{ $text }”. Did you mean “{ $suggestion }”?
+parse-not-a-user = “{ $text }” is not a person. Mention the person you mean.
+parse-trailing-input = “{ $verb }” doesn't take “{ $text }”. Usage: “/escalate { $usage }”.
+
+## The escalation form
+
+escalate-form-title = Escalate
+escalate-form-submit = Escalate
+escalate-form-severity = Severity
+escalate-form-severity-hint = How bad is it?
+escalate-form-summary = What happened?
+escalate-form-summary-hint = One or two sentences: what is broken, for whom, since when.
+escalate-form-not = Not

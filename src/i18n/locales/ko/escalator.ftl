@@ -187,8 +187,58 @@ help-command-follow = 인시던트 소식을 DM으로 받아요.
 help-command-update = 스레드와 팔로워에게 진행 상황을 알려요.
 help-command-reassign = 인시던트를 다른 사람에게 넘겨요.
 help-command-severity = 인시던트의 심각도를 바꿔요.
-help-thread-note = 인시던트 스레드 안에서는 인시던트 번호를 생략해도 돼요.
+help-thread-note = 인시던트 스레드 안에서는 명령 대신 저를 멘션하고 인시던트 번호를 생략해도 돼요: @escalator ack
 
 ## 관리자 알림
 
 alert-delivery-failed = { $incident } 건의 메시지를 전달하지 못했어요({ $what }). 플랫폼 응답: { $code }. 봇이 해당 채널이나 사람에게 접근할 수 있는지 확인해 주세요. 이 인시던트의 호출은 계속 진행돼요.
+
+## 요청에 대한 답장
+
+reply-opened = 에스컬레이션해 주셔서 감사해요. { $channel } 채널에 { $incident } 건을 열었고, { $paged }님을 호출했어요.
+reply-opened-channel = 에스컬레이션해 주셔서 감사해요. { $channel } 채널에 { $incident } 건을 열었고, 채널 전체에 알렸어요.
+reply-done-acknowledged = 이제 { $incident } 건은 담당하시는 건이에요. 맡아 주셔서 감사해요.
+reply-done-resolved = { $incident } 건을 해결됨으로 표시했어요. 다음 사람이 찾을 수 있도록 여유가 될 때 해결 노트를 남겨 주세요.
+reply-done-cancelled = { $incident } 건을 취소하고 호출을 멈췄어요. 알려 주셔서 감사해요.
+reply-done-followed = { $incident } 건의 소식을 DM으로 보내 드릴게요.
+reply-done-updated = { $incident } 건에 업데이트를 올렸어요.
+reply-done-reassigned = 이제 { $person }님이 { $incident } 건을 담당해요.
+reply-done-severity = { $incident } 건의 심각도를 { $severity }(으)로 바꿨어요.
+reply-done-fix-note = 감사해요! { $incident } 건의 해결 노트를 저장하고 지식 채널에 공유했어요.
+reply-which-incident = 어떤 인시던트인가요? INC-7처럼 번호를 붙이거나, 인시던트 스레드에서 저를 멘션해 주세요.
+reply-unknown-incident = { $incident } 건은 없어요.
+reply-unknown-user = 에스컬레이션 정책에서 “{ $name }”님을 찾지 못했어요. 그 사람을 멘션하거나 정책에 있는 아이디를 써 주세요.
+reply-not-yet = “/escalate { $verb }” 명령은 아직 쓸 수 없어요.
+reply-no-team = 이 채널은 아직 어느 팀에도 속하지 않아서 누구를 호출할지 알 수 없어요. 팀 채널에서 에스컬레이션하시거나, 관리자에게 이 채널을 추가해 달라고 요청해 주세요.
+reply-failed = 죄송해요, 제 쪽에서 문제가 생겨 아무것도 바뀌지 않았어요. 다시 시도해 주시고, 계속 안 되면 관리자에게 알려 주세요(참조 번호 { $reference }).
+reply-status = { $title }: { $state }
+kb-title = “{ $query }” 관련 해결 노트:
+kb-none = 아직 “{ $query }”와 맞는 해결 노트가 없어요.
+kb-hit = { $incident } · { $severity } · { $team } · { $date }: { $title }
+
+## 명령 입력 실수
+
+parse-unknown-verb = “{ $text }”은(는) 명령도 심각도도 아니에요. 심각도와 요약으로 시작하거나 “/escalate help”를 확인해 주세요.
+parse-unknown-verb-suggest = “{ $text }”은(는) 명령도 심각도도 아니에요. “{ $suggestion }”을(를) 말씀하신 건가요?
+parse-missing-summary = 심각도 뒤에 한 줄 요약을 붙여 주세요. 예: “/escalate { $severity } 모든 고객의 결제가 실패해요”
+parse-missing-argument = “{ $verb }” 명령에는 { $expected ->
+        [text] 내용이
+        [user] 사람이
+        [severity] 심각도가
+       *[query] 검색어가
+    } 필요해요: “/escalate { $usage }”
+parse-not-an-incident = “{ $text }”은(는) 인시던트 번호가 아니에요. 인시던트 번호는 INC-42처럼 생겼어요.
+parse-unknown-severity = “{ $text }” 심각도는 없어요. 사용할 수 있는 심각도: { $known }
+parse-unknown-severity-suggest = “{ $text }” 심각도는 없어요. “{ $suggestion }”을(를) 말씀하신 건가요?
+parse-not-a-user = “{ $text }”은(는) 사람이 아니에요. 원하는 사람을 멘션해 주세요.
+parse-trailing-input = “{ $verb }” 명령에는 “{ $text }”을(를) 붙일 수 없어요. 사용법: “/escalate { $usage }”
+
+## 에스컬레이션 양식
+
+escalate-form-title = 에스컬레이션
+escalate-form-submit = 에스컬레이션
+escalate-form-severity = 심각도
+escalate-form-severity-hint = 얼마나 심각한가요?
+escalate-form-summary = 무슨 일이 있었나요?
+escalate-form-summary-hint = 무엇이, 누구에게, 언제부터 안 되는지 한두 문장으로 적어 주세요.
+escalate-form-not = 해당 없음

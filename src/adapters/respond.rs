@@ -1,0 +1,467 @@
+//! Platform-neutral handling of chat requests: parse, find the incident, ask the runtime,
+//! and say what to show the user.
+//!
+//! Adapters call [`Responder::handle`] with a [`Request`] and render the [`Response`] in
+//! their platform's markup. Nothing here knows Slack or Discord.
+
+use std::sync::Arc;
+
+use tracing::{debug, error, warn};
+
+use crate::adapters::request::{FixNoteFields, Request, RequestKind};
+use crate::command::{self, Command, ParseError, UserArg};
+use crate::engine::policy::Policy;
+use crate::engine::{
+    FixNote, Incident, IncidentId, Intent, OpenRequest, PersonId, Platform, Rejection, SeverityId,
+    UserRef,
+};
+use crate::knowledge::{self, Hit};
+use crate::ports::MessageRef;
+use crate::render::{Action, ActionKind};
+use crate::runtime::{Escalator, RuntimeError};
+
+/// What the adapter should do for the user.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Response {
+    /// Show this reply to the user only.
+    Reply(Reply),
+    /// Open the escalation form (severity picker and summary) for `channel`.
+    OpenEscalateForm {
+        /// Where `/escalate` was typed.
+        channel: String,
+    },
+    /// Open the fix-note form for `incident`.
+    OpenFixNoteForm {
+        /// The incident.
+        incident: IncidentId,
+    },
+    /// Nothing to show (a reaction, a retried event).
+    Nothing,
+}
+
+/// A reply shown to one user; the render module words it in their language.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reply {
+    /// The incident was opened; thanks for raising it.
+    Opened {
+        /// The new incident.
+        incident: Box<Incident>,
+        /// Who was paged first.
+        paged: Vec<PersonId>,
+    },
+    /// The request was carried out.
+    Done {
+        /// The incident acted on.
+        incident: IncidentId,
+        /// What was done.
+        what: Done,
+    },
+    /// The engine refused.
+    Rejected {
+        /// The incident concerned.
+        incident: Option<IncidentId>,
+        /// Why.
+        rejection: Rejection,
+    },
+    /// The command did not parse.
+    Unparsed(ParseError),
+    /// The help text.
+    Help,
+    /// The criteria of every severity.
+    Criteria,
+    /// Where an incident stands.
+    Status(Box<Incident>),
+    /// `/escalate` was typed in a channel that belongs to no team.
+    NoTeam {
+        /// The channel.
+        channel: String,
+    },
+    /// A command without an incident id outside an incident thread.
+    WhichIncident,
+    /// No incident has this id.
+    UnknownIncident(IncidentId),
+    /// A plain name that matches no configured person.
+    UnknownUser(String),
+    /// The command belongs to a later release.
+    NotYet {
+        /// The command word.
+        verb: String,
+    },
+    /// Fix notes matching a search.
+    Knowledge {
+        /// The query.
+        query: String,
+        /// The best matches, best first.
+        hits: Vec<Hit>,
+    },
+    /// Something failed on our side; the reference is in the logs.
+    Failed {
+        /// A reference the operator can grep for.
+        reference: String,
+    },
+}
+
+/// What a successful request did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Done {
+    /// Acknowledged: the incident is the user's now.
+    Acknowledged,
+    /// Resolved.
+    Resolved,
+    /// Cancelled.
+    Cancelled,
+    /// Following.
+    Followed,
+    /// Update posted.
+    Updated,
+    /// Handed to someone.
+    Reassigned(PersonId),
+    /// Severity changed.
+    SeverityChanged(SeverityId),
+    /// Fix note saved and published.
+    FixNoteSaved,
+}
+
+/// How many search results a reply shows.
+const SEARCH_LIMIT: usize = 5;
+
+/// Handles requests for one platform.
+pub struct Responder {
+    escalator: Arc<Escalator>,
+    platform: Platform,
+}
+
+impl Responder {
+    /// A responder for `platform` deciding through `escalator`.
+    pub fn new(escalator: Arc<Escalator>, platform: Platform) -> Self {
+        Self {
+            escalator,
+            platform,
+        }
+    }
+
+    /// The runtime behind this responder.
+    pub fn escalator(&self) -> &Arc<Escalator> {
+        &self.escalator
+    }
+
+    /// Handles one request.
+    pub async fn handle(&self, request: Request) -> Response {
+        let Request { user, dedupe, kind } = request;
+        match kind {
+            RequestKind::Command {
+                channel,
+                thread,
+                text,
+            } => self.command(user, dedupe, channel, thread, &text).await,
+            RequestKind::Reaction { message, emoji } => {
+                self.reaction(user, dedupe, &message, &emoji).await
+            }
+            RequestKind::Button { action, .. } => self.button(user, dedupe, &action).await,
+            RequestKind::EscalateForm {
+                channel,
+                severity,
+                summary,
+            } => {
+                self.escalate(user, dedupe, channel, SeverityId(severity), summary)
+                    .await
+            }
+            RequestKind::FixNoteForm { incident, fields } => {
+                self.fix_note(user, dedupe, incident, fields).await
+            }
+        }
+    }
+
+    async fn command(
+        &self,
+        user: UserRef,
+        dedupe: Option<String>,
+        channel: String,
+        thread: Option<MessageRef>,
+        text: &str,
+    ) -> Response {
+        let policy = self.escalator.policy();
+        let severities: Vec<SeverityId> = policy.severities.iter().map(|s| s.id.clone()).collect();
+        let command = match command::parse(text, &severities) {
+            Ok(command) => command,
+            Err(error) => return Response::Reply(Reply::Unparsed(error)),
+        };
+        let target = |incident: Option<IncidentId>| self.target(incident, thread.as_ref());
+
+        match command {
+            Command::OpenModal => Response::OpenEscalateForm { channel },
+            Command::Escalate { severity, summary } => {
+                self.escalate(user, dedupe, channel, severity, summary)
+                    .await
+            }
+            Command::Help => Response::Reply(Reply::Help),
+            Command::Criteria => Response::Reply(Reply::Criteria),
+            Command::Kb { query } => self.search(query),
+            Command::Status { incident } => match target(incident) {
+                Ok(id) => self.status(id),
+                Err(reply) => Response::Reply(reply),
+            },
+            Command::Ack { incident } => {
+                let intent = Intent::Acknowledge { by: user };
+                self.act(target(incident), intent, dedupe, Done::Acknowledged)
+                    .await
+            }
+            Command::Resolve { incident } => {
+                let intent = Intent::Resolve { by: user };
+                self.act(target(incident), intent, dedupe, Done::Resolved)
+                    .await
+            }
+            Command::Cancel { incident } => {
+                let intent = Intent::Cancel { by: user };
+                self.act(target(incident), intent, dedupe, Done::Cancelled)
+                    .await
+            }
+            Command::Follow { incident } => {
+                let intent = Intent::Follow { by: user };
+                self.act(target(incident), intent, dedupe, Done::Followed)
+                    .await
+            }
+            Command::Update { incident, text } => {
+                let text = command::display_text(&text);
+                let intent = Intent::Update { by: user, text };
+                self.act(target(incident), intent, dedupe, Done::Updated)
+                    .await
+            }
+            Command::Reassign { incident, user: to } => {
+                let Some(person) = resolve_person(&policy, self.platform, &to) else {
+                    return Response::Reply(Reply::UnknownUser(user_arg_text(&to)));
+                };
+                let intent = Intent::Reassign {
+                    to: person.clone(),
+                    by: user,
+                };
+                self.act(target(incident), intent, dedupe, Done::Reassigned(person))
+                    .await
+            }
+            Command::Severity { incident, severity } => {
+                let intent = Intent::ChangeSeverity {
+                    to: severity.clone(),
+                    by: user,
+                };
+                let done = Done::SeverityChanged(severity);
+                self.act(target(incident), intent, dedupe, done).await
+            }
+            Command::Why { .. } => Response::Reply(Reply::NotYet { verb: "why".into() }),
+            Command::Later { verb, .. } => Response::Reply(Reply::NotYet {
+                verb: verb.as_str().to_owned(),
+            }),
+        }
+    }
+
+    /// The incident a command means: its id, or the thread it was typed in.
+    fn target(
+        &self,
+        incident: Option<IncidentId>,
+        thread: Option<&MessageRef>,
+    ) -> Result<IncidentId, Reply> {
+        if let Some(id) = incident {
+            return Ok(id);
+        }
+        let Some(thread) = thread else {
+            return Err(Reply::WhichIncident);
+        };
+        match self.escalator.store().incident_for_message(thread) {
+            Ok(Some(id)) => Ok(id),
+            Ok(None) => Err(Reply::WhichIncident),
+            Err(error) => Err(failed("look up the thread's incident", &error)),
+        }
+    }
+
+    async fn escalate(
+        &self,
+        user: UserRef,
+        dedupe: Option<String>,
+        channel: String,
+        severity: SeverityId,
+        summary: String,
+    ) -> Response {
+        let policy = self.escalator.policy();
+        let team = policy
+            .team_for_channel(self.platform, &channel)
+            .or_else(|| single_team(&policy));
+        let Some(team) = team else {
+            return Response::Reply(Reply::NoTeam { channel });
+        };
+        let request = OpenRequest {
+            platform: self.platform,
+            team: team.id.clone(),
+            severity,
+            summary: command::display_text(&summary),
+            reporter: user,
+            channel,
+        };
+        match self.escalator.open_incident(request, dedupe).await {
+            Ok(decision) => {
+                let paged = decision.incident.paged.iter().cloned().collect();
+                Response::Reply(Reply::Opened {
+                    incident: Box::new(decision.incident),
+                    paged,
+                })
+            }
+            Err(error) => self.refusal(None, error),
+        }
+    }
+
+    async fn act(
+        &self,
+        target: Result<IncidentId, Reply>,
+        intent: Intent,
+        dedupe: Option<String>,
+        done: Done,
+    ) -> Response {
+        let id = match target {
+            Ok(id) => id,
+            Err(reply) => return Response::Reply(reply),
+        };
+        match self.escalator.apply(id, intent, dedupe).await {
+            Ok(_) => Response::Reply(Reply::Done {
+                incident: id,
+                what: done,
+            }),
+            Err(error) => self.refusal(Some(id), error),
+        }
+    }
+
+    fn refusal(&self, incident: Option<IncidentId>, error: RuntimeError) -> Response {
+        match error {
+            RuntimeError::Rejected(rejection) => Response::Reply(Reply::Rejected {
+                incident,
+                rejection,
+            }),
+            RuntimeError::Duplicate => Response::Nothing,
+            RuntimeError::UnknownIncident(id) => Response::Reply(Reply::UnknownIncident(id)),
+            other => Response::Reply(failed("record the decision", &other)),
+        }
+    }
+
+    fn status(&self, id: IncidentId) -> Response {
+        match self.escalator.store().incident(id) {
+            Ok(Some(incident)) => Response::Reply(Reply::Status(Box::new(incident))),
+            Ok(None) => Response::Reply(Reply::UnknownIncident(id)),
+            Err(error) => Response::Reply(failed("read the incident", &error)),
+        }
+    }
+
+    fn search(&self, query: String) -> Response {
+        match self.escalator.store().incidents() {
+            Ok(incidents) => {
+                let hits = knowledge::search(&incidents, &query, SEARCH_LIMIT);
+                Response::Reply(Reply::Knowledge { query, hits })
+            }
+            Err(error) => Response::Reply(failed("search the fix notes", &error)),
+        }
+    }
+
+    /// A reaction acknowledges or resolves the incident of the message it is on. Anything
+    /// else, and any refusal, is ignored quietly: reactions are not commands.
+    async fn reaction(
+        &self,
+        user: UserRef,
+        dedupe: Option<String>,
+        message: &MessageRef,
+        emoji: &str,
+    ) -> Response {
+        let policy = self.escalator.policy();
+        let intent = if policy.ack_emoji.iter().any(|e| e == emoji) {
+            Intent::Acknowledge { by: user }
+        } else if policy.resolve_emoji.iter().any(|e| e == emoji) {
+            Intent::Resolve { by: user }
+        } else {
+            return Response::Nothing;
+        };
+        let incident = match self.escalator.store().incident_for_message(message) {
+            Ok(Some(id)) => id,
+            Ok(None) => return Response::Nothing,
+            Err(error) => {
+                error!(error = %error, "could not look up the message's incident");
+                return Response::Nothing;
+            }
+        };
+        match self.escalator.apply(incident, intent, dedupe).await {
+            Ok(_) => {}
+            Err(RuntimeError::Rejected(rejection)) => {
+                debug!(incident_id = %incident, reason = %rejection, "reaction ignored");
+            }
+            Err(RuntimeError::Duplicate) => debug!(incident_id = %incident, "retried reaction"),
+            Err(error) => error!(incident_id = %incident, error = %error, "reaction not recorded"),
+        }
+        Response::Nothing
+    }
+
+    async fn button(&self, user: UserRef, dedupe: Option<String>, action: &str) -> Response {
+        let Ok(Action { kind, incident }) = action.parse::<Action>() else {
+            warn!(action, "unknown button action");
+            return Response::Nothing;
+        };
+        let (intent, done) = match kind {
+            ActionKind::Acknowledge => (Intent::Acknowledge { by: user }, Done::Acknowledged),
+            ActionKind::Resolve => (Intent::Resolve { by: user }, Done::Resolved),
+            ActionKind::PostFix => return Response::OpenFixNoteForm { incident },
+        };
+        self.act(Ok(incident), intent, dedupe, done).await
+    }
+
+    async fn fix_note(
+        &self,
+        user: UserRef,
+        dedupe: Option<String>,
+        incident: IncidentId,
+        fields: FixNoteFields,
+    ) -> Response {
+        let note = FixNote {
+            summary: fields.summary.trim().to_owned(),
+            cause: fields.cause.trim().to_owned(),
+            fix: fields.fix.trim().to_owned(),
+            prevention: fields.prevention.trim().to_owned(),
+            links: fields.links.split_whitespace().map(str::to_owned).collect(),
+            author: user,
+            written_at: self.escalator.now(),
+        };
+        let intent = Intent::AddFixNote { note };
+        self.act(Ok(incident), intent, dedupe, Done::FixNoteSaved)
+            .await
+    }
+}
+
+/// The only team, when there is exactly one.
+fn single_team(policy: &Policy) -> Option<&crate::engine::policy::Team> {
+    let mut teams = policy.teams.values();
+    let first = teams.next()?;
+    teams.next().is_none().then_some(first)
+}
+
+/// The configured person a command names: a platform mention, or a person id or name.
+fn resolve_person(policy: &Policy, platform: Platform, user: &UserArg) -> Option<PersonId> {
+    match user {
+        UserArg::Mention(mention) => policy
+            .person_by_account(platform, &mention.id)
+            .map(|person| person.id.clone()),
+        UserArg::Name(name) => policy
+            .people
+            .values()
+            .find(|person| {
+                person.id.as_str().eq_ignore_ascii_case(name)
+                    || person.name.eq_ignore_ascii_case(name)
+            })
+            .map(|person| person.id.clone()),
+    }
+}
+
+fn user_arg_text(user: &UserArg) -> String {
+    match user {
+        UserArg::Mention(mention) => mention.label.clone().unwrap_or_else(|| mention.id.clone()),
+        UserArg::Name(name) => name.clone(),
+    }
+}
+
+/// Logs an operator error under a fresh reference and returns the reply that quotes it.
+fn failed(attempt: &str, error: &dyn std::fmt::Display) -> Reply {
+    let reference = format!("{:08x}", rand::random::<u32>());
+    error!(reference, attempt, error = %error, "request failed");
+    Reply::Failed { reference }
+}

@@ -1,0 +1,285 @@
+//! Inbound Slack events, whichever way they arrive (Socket Mode or HTTP): each becomes a
+//! request for the responder, and its response becomes a Slack reply, modal or nothing.
+//!
+//! Slack waits at most three seconds for an acknowledgement, and Socket Mode acknowledges
+//! only when the handler returns. Handlers therefore do the decision (a sled commit, a few
+//! milliseconds) and open modals inline, and send follow-up messages from spawned tasks.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use slack_morphism::prelude::*;
+use tracing::{debug, warn};
+
+use crate::adapters::reply::{reader_locale, reply_text};
+use crate::adapters::request::Request;
+use crate::adapters::respond::{Reply, Responder, Response};
+use crate::engine::{IncidentId, Platform, UserRef};
+use crate::i18n;
+use crate::render::{self, FormField};
+
+use super::blocks::{escalate_view, fix_note_view, text_content, EscalateFormText, SlackMarkup};
+use super::client::{kind_of, Client, Token};
+use super::events::{self, input};
+
+/// Everything inbound handlers need, shared by the Socket Mode and HTTP listeners.
+pub struct SlackInbound {
+    responder: Responder,
+    client: Arc<Client>,
+    token: Token,
+    bot_user: String,
+}
+
+impl SlackInbound {
+    /// Handlers answering through `responder`, posting with the bot `token`; events by
+    /// `bot_user` (the bot itself) are ignored.
+    pub fn new(responder: Responder, client: Arc<Client>, token: Token, bot_user: String) -> Self {
+        Self {
+            responder,
+            client,
+            token,
+            bot_user,
+        }
+    }
+
+    fn locale_of(&self, user: &UserRef) -> String {
+        let policy = self.responder.escalator().policy();
+        let person = policy
+            .person_by_account(Platform::Slack, &user.id)
+            .map(|p| p.id.clone());
+        reader_locale(&policy, person.as_ref()).to_owned()
+    }
+
+    fn text_of(&self, reply: &Reply, user: &UserRef) -> String {
+        let policy = self.responder.escalator().policy();
+        reply_text(reply, &policy, &self.locale_of(user), &SlackMarkup)
+    }
+
+    /// A slash command; the returned content is shown to the user only.
+    pub async fn command(&self, event: SlackCommandEvent) -> SlackCommandEventResponse {
+        let request = events::command_request(&event);
+        let user = request.user.clone();
+        let content = match self.responder.handle(request).await {
+            Response::Reply(reply) => text_content(&self.text_of(&reply, &user)),
+            Response::OpenEscalateForm { channel } => {
+                let view = self.escalate_form(&user, &channel);
+                match self.open_view(&event.trigger_id, view).await {
+                    Ok(()) => SlackMessageContent::new(),
+                    Err(reply) => text_content(&self.text_of(&reply, &user)),
+                }
+            }
+            Response::OpenFixNoteForm { .. } | Response::Nothing => SlackMessageContent::new(),
+        };
+        SlackCommandEventResponse::new(content)
+    }
+
+    /// An Events API callback: reactions and mentions.
+    pub async fn push(self: &Arc<Self>, callback: SlackPushEventCallback) {
+        let Some(request) = events::push_request(&callback, &self.bot_user) else {
+            debug!(event_id = %callback.event_id.0, "event ignored");
+            return;
+        };
+        let thread = match &request.kind {
+            crate::adapters::request::RequestKind::Command {
+                channel, thread, ..
+            } => Some((channel.clone(), thread.as_ref().map(|t| t.id.clone()))),
+            _ => None,
+        };
+        let user = request.user.clone();
+        if let (Response::Reply(reply), Some((channel, thread_ts))) =
+            (self.responder.handle(request).await, thread)
+        {
+            self.reply_later(channel, thread_ts, user, reply);
+        }
+    }
+
+    /// A button or a submitted form.
+    pub async fn interaction(
+        self: &Arc<Self>,
+        event: SlackInteractionEvent,
+    ) -> SlackInteractionResponse {
+        let Some(request) = events::interaction_request(&event) else {
+            return SlackInteractionResponse::Empty;
+        };
+        match &event {
+            SlackInteractionEvent::BlockActions(actions) => {
+                let trigger = actions.trigger_id.clone();
+                let channel = match &request.kind {
+                    crate::adapters::request::RequestKind::Button { channel, .. } => {
+                        channel.clone()
+                    }
+                    _ => None,
+                };
+                self.button(request, trigger, channel).await;
+                SlackInteractionResponse::Empty
+            }
+            SlackInteractionEvent::ViewSubmission(_) => self.submission(request).await,
+            _ => SlackInteractionResponse::Empty,
+        }
+    }
+
+    async fn button(
+        self: &Arc<Self>,
+        request: Request,
+        trigger: SlackTriggerId,
+        channel: Option<String>,
+    ) {
+        let user = request.user.clone();
+        match self.responder.handle(request).await {
+            Response::OpenFixNoteForm { incident } => {
+                let view = self.fix_note_form(&user, incident);
+                if let Err(reply) = self.open_view(&trigger, view).await {
+                    if let Some(channel) = channel {
+                        self.reply_later(channel, None, user, reply);
+                    }
+                }
+            }
+            Response::Reply(reply) => {
+                if let Some(channel) = channel {
+                    self.reply_later(channel, None, user, reply);
+                }
+            }
+            Response::OpenEscalateForm { .. } | Response::Nothing => {}
+        }
+    }
+
+    async fn submission(self: &Arc<Self>, request: Request) -> SlackInteractionResponse {
+        let user = request.user.clone();
+        let (error_block, channel) = match &request.kind {
+            crate::adapters::request::RequestKind::EscalateForm { channel, .. } => {
+                (input::SUMMARY, Some(channel.clone()))
+            }
+            _ => (input::FIX, None),
+        };
+        match self.responder.handle(request).await {
+            Response::Reply(
+                reply @ (Reply::Rejected { .. } | Reply::NoTeam { .. } | Reply::Failed { .. }),
+            ) => {
+                let errors = HashMap::from([(error_block.to_owned(), self.text_of(&reply, &user))]);
+                SlackViewSubmissionResponse::Errors(SlackViewSubmissionErrorsResponse::new(errors))
+                    .into()
+            }
+            Response::Reply(reply) => {
+                match channel {
+                    Some(channel) => self.reply_later(channel, None, user, reply),
+                    None => self.dm_later(user, reply),
+                }
+                SlackInteractionResponse::Empty
+            }
+            _ => SlackInteractionResponse::Empty,
+        }
+    }
+
+    fn escalate_form(&self, user: &UserRef, channel: &str) -> serde_json::Value {
+        let locale = self.locale_of(user);
+        let t = |key: &str| i18n::text(&locale, key, &[]);
+        let field = |name: &str| FormField {
+            label: t(&format!("escalate-form-{name}")),
+            hint: t(&format!("escalate-form-{name}-hint")),
+        };
+        let text = EscalateFormText {
+            title: t("escalate-form-title"),
+            submit: t("escalate-form-submit"),
+            severity: field("severity"),
+            summary: field("summary"),
+            not_label: t("escalate-form-not"),
+        };
+        escalate_view(&text, &self.responder.escalator().policy(), channel)
+    }
+
+    fn fix_note_form(&self, user: &UserRef, incident: IncidentId) -> serde_json::Value {
+        fix_note_view(&render::fix_note_form(&self.locale_of(user)), incident)
+    }
+
+    async fn open_view(
+        &self,
+        trigger: &SlackTriggerId,
+        view: serde_json::Value,
+    ) -> Result<(), Reply> {
+        let view: SlackView = serde_json::from_value(view).map_err(|error| {
+            warn!(error = %error, "modal view does not parse");
+            failed_reply()
+        })?;
+        let request = SlackApiViewsOpenRequest::new(trigger.clone(), view);
+        let session = self.client.open_session(self.token.api_token());
+        session
+            .views_open(&request)
+            .await
+            .map(|_| ())
+            .map_err(|error| {
+                warn!(
+                    error_kind = kind_of(&error),
+                    method = "views.open",
+                    "could not open a modal"
+                );
+                failed_reply()
+            })
+    }
+
+    /// Shows `reply` to `user` in `channel` (in a thread when given), after the handler
+    /// has returned.
+    fn reply_later(
+        self: &Arc<Self>,
+        channel: String,
+        thread_ts: Option<String>,
+        user: UserRef,
+        reply: Reply,
+    ) {
+        let inbound = Arc::clone(self);
+        tokio::spawn(async move {
+            let text = inbound.text_of(&reply, &user);
+            let mut request = SlackApiChatPostEphemeralRequest::new(
+                channel.into(),
+                user.id.clone().into(),
+                text_content(&text),
+            );
+            if let Some(ts) = thread_ts {
+                request = request.with_thread_ts(ts.into());
+            }
+            let session = inbound.client.open_session(inbound.token.api_token());
+            if let Err(error) = session.chat_post_ephemeral(&request).await {
+                warn!(
+                    error_kind = kind_of(&error),
+                    method = "chat.postEphemeral",
+                    "reply not shown"
+                );
+            }
+        });
+    }
+
+    /// Sends `reply` to `user` by direct message, after the handler has returned.
+    fn dm_later(self: &Arc<Self>, user: UserRef, reply: Reply) {
+        let inbound = Arc::clone(self);
+        tokio::spawn(async move {
+            let text = inbound.text_of(&reply, &user);
+            let session = inbound.client.open_session(inbound.token.api_token());
+            let open =
+                SlackApiConversationsOpenRequest::new().with_users(vec![user.id.clone().into()]);
+            let channel = match session.conversations_open(&open).await {
+                Ok(response) => response.channel.id,
+                Err(error) => {
+                    warn!(
+                        error_kind = kind_of(&error),
+                        method = "conversations.open",
+                        "reply not sent"
+                    );
+                    return;
+                }
+            };
+            let post = SlackApiChatPostMessageRequest::new(channel, text_content(&text));
+            if let Err(error) = session.chat_post_message(&post).await {
+                warn!(
+                    error_kind = kind_of(&error),
+                    method = "chat.postMessage",
+                    "reply not sent"
+                );
+            }
+        });
+    }
+}
+
+fn failed_reply() -> Reply {
+    Reply::Failed {
+        reference: format!("{:08x}", rand::random::<u32>()),
+    }
+}

@@ -1,0 +1,283 @@
+//! Delivering engine effects to Slack: the root message and its thread, pages by mention,
+//! direct message, whole channel and webhook, fix notes in the knowledge channel.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use slack_morphism::prelude::*;
+use tracing::{debug, warn};
+
+use crate::engine::policy::Policy;
+use crate::engine::{Effect, Incident, Platform};
+use crate::ports::{Alert, Chat, ChatError, Delivered, Delivery, MessageRef};
+use crate::render::{self, Body, Markup, Message, PolicyLocale, Target};
+
+use super::blocks::{card_content, text_content, SlackMarkup};
+use super::client::{classify, kind_of, Client, Token};
+
+/// How long a webhook call may take before it counts as failed.
+const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The Slack side of the `Chat` port.
+pub struct SlackChat {
+    client: Arc<Client>,
+    token: Token,
+    webhooks: reqwest::Client,
+}
+
+impl SlackChat {
+    /// Delivers through `client` with the bot token.
+    pub fn new(client: Arc<Client>, token: Token) -> Self {
+        let webhooks = reqwest::Client::builder()
+            .timeout(WEBHOOK_TIMEOUT)
+            .build()
+            .unwrap_or_default();
+        Self {
+            client,
+            token,
+            webhooks,
+        }
+    }
+
+    async fn post(
+        &self,
+        channel: &str,
+        content: SlackMessageContent,
+        thread: Option<&MessageRef>,
+        is_broadcast: bool,
+    ) -> Result<MessageRef, ChatError> {
+        let mut request = SlackApiChatPostMessageRequest::new(channel.into(), content);
+        if let Some(thread) = thread {
+            request = request.with_thread_ts(thread.id.clone().into());
+            if is_broadcast {
+                request = request.with_reply_broadcast(true);
+            }
+        }
+        let session = self.client.open_session(self.token.api_token());
+        let response = session.chat_post_message(&request).await.map_err(|error| {
+            debug!(
+                error_kind = kind_of(&error),
+                method = "chat.postMessage",
+                "slack call failed"
+            );
+            classify(&error)
+        })?;
+        Ok(MessageRef {
+            platform: Platform::Slack,
+            channel: response.channel.0,
+            id: response.ts.0,
+        })
+    }
+
+    async fn update(
+        &self,
+        root: &MessageRef,
+        content: SlackMessageContent,
+    ) -> Result<(), ChatError> {
+        let request = SlackApiChatUpdateRequest::new(
+            root.channel.clone().into(),
+            content,
+            root.id.clone().into(),
+        );
+        let session = self.client.open_session(self.token.api_token());
+        session.chat_update(&request).await.map_err(|error| {
+            debug!(
+                error_kind = kind_of(&error),
+                method = "chat.update",
+                "slack call failed"
+            );
+            classify(&error)
+        })?;
+        Ok(())
+    }
+
+    async fn open_dm(&self, user: &str) -> Result<String, ChatError> {
+        let request = SlackApiConversationsOpenRequest::new().with_users(vec![user.into()]);
+        let session = self.client.open_session(self.token.api_token());
+        let response = session
+            .conversations_open(&request)
+            .await
+            .map_err(|error| {
+                debug!(
+                    error_kind = kind_of(&error),
+                    method = "conversations.open",
+                    "slack call failed"
+                );
+                classify(&error)
+            })?;
+        Ok(response.channel.id.0)
+    }
+
+    async fn dm(&self, user: &str, content: SlackMessageContent) -> Result<MessageRef, ChatError> {
+        let channel = self.open_dm(user).await?;
+        self.post(&channel, content, None, false).await
+    }
+
+    async fn call_webhook(&self, url: &str, body: &serde_json::Value) -> Result<(), ChatError> {
+        let response = self
+            .webhooks
+            .post(url)
+            .json(body)
+            .send()
+            .await
+            .map_err(|error| ChatError::Transient(format!("webhook: {}", error.without_url())))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        if status.as_u16() == 429 || status.is_server_error() {
+            return Err(ChatError::Transient(format!(
+                "webhook_http_{}",
+                status.as_u16()
+            )));
+        }
+        Err(ChatError::Permanent {
+            code: format!("webhook_http_{}", status.as_u16()),
+        })
+    }
+
+    /// Sends one rendered message; returns it when reactions on it should act on the
+    /// incident.
+    async fn send(
+        &self,
+        delivery: &Delivery,
+        message: &Message,
+        delivered: &mut Delivered,
+    ) -> Result<(), ChatError> {
+        let incident = &delivery.incident;
+        let policy = delivery.policy.as_ref();
+        let content = || match &message.body {
+            Body::Card(card) => card_content(card),
+            other => text_content(&other.plain_text()),
+        };
+
+        match &message.target {
+            Target::Root => self.send_root(delivery, content(), delivered).await,
+            Target::Thread | Target::Channel => {
+                let is_broadcast = message.target == Target::Channel;
+                let posted = match &delivery.root {
+                    Some(root) => {
+                        self.post(&root.channel, content(), Some(root), is_broadcast)
+                            .await?
+                    }
+                    None => {
+                        self.post(incident_channel(policy, incident)?, content(), None, false)
+                            .await?
+                    }
+                };
+                delivered.linked.push(posted);
+                Ok(())
+            }
+            Target::Person(person) => {
+                let Some(user) = policy
+                    .people
+                    .get(person)
+                    .and_then(|p| p.accounts.get(&Platform::Slack))
+                else {
+                    warn!(incident_id = %incident.id, person = %person, "person has no Slack account; page skipped");
+                    return Ok(());
+                };
+                delivered.linked.push(self.dm(user, content()).await?);
+                Ok(())
+            }
+            Target::User(user) if user.platform == Platform::Slack => {
+                self.dm(&user.id, content()).await?;
+                Ok(())
+            }
+            Target::User(_) => Ok(()),
+            Target::Knowledge => {
+                let channel = team_channels(policy, incident)?.knowledge_channel.clone();
+                self.post(&channel, content(), None, false).await?;
+                Ok(())
+            }
+            Target::Webhook(name) => {
+                let Some(webhook) = policy.webhooks.get(name) else {
+                    return Err(ChatError::Permanent {
+                        code: format!("unknown_webhook_{name}"),
+                    });
+                };
+                let body = match &message.body {
+                    Body::Json(json) => json.clone(),
+                    other => serde_json::json!({ "text": other.plain_text() }),
+                };
+                self.call_webhook(&webhook.url, &body).await
+            }
+        }
+    }
+
+    /// Posts the root message, or edits it in place once it exists. A `PostRoot` whose
+    /// earlier delivery posted but was not recorded would otherwise post a second root.
+    async fn send_root(
+        &self,
+        delivery: &Delivery,
+        content: SlackMessageContent,
+        delivered: &mut Delivered,
+    ) -> Result<(), ChatError> {
+        if let Some(root) = &delivery.root {
+            return self.update(root, content).await;
+        }
+        if delivery.effect == Effect::RefreshRoot {
+            // The root is not posted yet; its PostRoot renders the state as it is then.
+            return Ok(());
+        }
+        let channel = incident_channel(&delivery.policy, &delivery.incident)?;
+        let root = self.post(channel, content, None, false).await?;
+        delivered.root = Some(root.clone());
+        delivered.linked.push(root);
+        Ok(())
+    }
+}
+
+fn team_channels<'p>(
+    policy: &'p Policy,
+    incident: &Incident,
+) -> Result<&'p crate::engine::policy::TeamChannels, ChatError> {
+    policy
+        .teams
+        .get(&incident.team)
+        .and_then(|team| team.chat.get(&Platform::Slack))
+        .ok_or_else(|| ChatError::Permanent {
+            code: format!("team_{}_has_no_slack_channels", incident.team),
+        })
+}
+
+fn incident_channel<'p>(policy: &'p Policy, incident: &Incident) -> Result<&'p str, ChatError> {
+    team_channels(policy, incident).map(|chat| chat.incident_channel.as_str())
+}
+
+#[async_trait]
+impl Chat for SlackChat {
+    fn platform(&self) -> Platform {
+        Platform::Slack
+    }
+
+    async fn deliver(&self, delivery: &Delivery) -> Result<Delivered, ChatError> {
+        let rendered = render::render_effect(delivery, &PolicyLocale, &SlackMarkup);
+        let mut delivered = Delivered::default();
+        for message in &rendered.messages {
+            self.send(delivery, message, &mut delivered).await?;
+        }
+        Ok(delivered)
+    }
+
+    async fn alert_admins(&self, policy: &Policy, alert: &Alert) -> Result<(), ChatError> {
+        for admin in &policy.admins {
+            let Some(person) = policy.people.get(admin) else {
+                continue;
+            };
+            let Some(user) = person.accounts.get(&Platform::Slack) else {
+                continue;
+            };
+            let locale = crate::i18n::pick_locale(policy, Some(admin), None);
+            let text = render::alert_text(alert, locale, &SlackMarkup);
+            self.dm(user, text_content(&text)).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The markup this adapter renders with, for callers that render replies.
+pub fn markup() -> &'static dyn Markup {
+    &SlackMarkup
+}

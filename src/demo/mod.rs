@@ -1,0 +1,350 @@
+//! `escalator demo`: the real bot against a local Slack-compatible workspace, with
+//! scripted people and short timeouts, printing the conversation as it unfolds.
+//!
+//! The demo writes its own `bot-config/` (embedded in the binary) to a temporary folder,
+//! points Slack's API base URL at the workspace on 127.0.0.1, and starts the bot exactly
+//! as `escalator run` does. Then the script plays one incident from report to fix note:
+//! Minji escalates, Alice (the team lead) does not answer, the bot re-pages her and then
+//! pages her deputy Bob, Bob takes it over with a reaction, resolves it with the button,
+//! writes the fix note in the form, and Minji finds the note with a search.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use secrecy::SecretString;
+use tokio::sync::watch;
+
+use crate::bot::{Bot, Secrets};
+use crate::config::{Config, SlackSecrets};
+use crate::engine::{IncidentId, State};
+use crate::ports::SystemClock;
+use crate::workspace::{SlackWorkspace, WorkspaceChannel, WorkspaceSetup, WorkspaceUser};
+
+const ESCALATOR_TOML: &str = include_str!("bot-config/escalator.toml");
+const TEAMS_TOML: &str = include_str!("bot-config/teams.toml");
+const PEOPLE_TOML: &str = include_str!("bot-config/people.toml");
+const SEVERITIES_TOML: &str = include_str!("bot-config/severities.toml");
+
+const BOT: &str = "U01ESCBOT";
+const MINJI: &str = "U01MINJI";
+const ALICE: &str = "U01ALICE";
+const BOB: &str = "U01BOB";
+const PAYMENTS: &str = "C01PAYMENTS";
+const INCIDENTS: &str = "C01INCIDENTS";
+const KNOWLEDGE: &str = "C01KNOWLEDGE";
+
+/// How long the script waits for any one thing before it gives up.
+const STEP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why the demo failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// Writing the demo's files failed.
+    #[error("could not write the demo config to {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The embedded config did not load (a bug in the release).
+    #[error("the demo config does not load: {0}")]
+    Config(String),
+    /// The workspace did not start.
+    #[error("the local workspace did not start: {0}")]
+    Workspace(String),
+    /// The bot did not start.
+    #[error(transparent)]
+    Bot(#[from] crate::bot::BotError),
+    /// Something expected did not happen in time.
+    #[error("the demo stopped: {0} did not happen within {STEP_TIMEOUT:?}")]
+    Stalled(&'static str),
+}
+
+fn workspace_setup() -> WorkspaceSetup {
+    WorkspaceSetup::new("T01DEMO", BOT, "A01DEMO")
+        .with_user(WorkspaceUser::new(
+            MINJI,
+            "minji",
+            "Minji Park",
+            "Asia/Seoul",
+        ))
+        .with_user(WorkspaceUser::new(
+            ALICE,
+            "alice",
+            "Alice Kim",
+            "Europe/Berlin",
+        ))
+        .with_user(WorkspaceUser::new(BOB, "bob", "Bob Lee", "Europe/Berlin"))
+        .with_user(WorkspaceUser::new(
+            "U01CAROL",
+            "carol",
+            "Carol Diaz",
+            "America/New_York",
+        ))
+        .with_user(WorkspaceUser::new(
+            "U01DAVE",
+            "dave",
+            "Dave Okafor",
+            "America/New_York",
+        ))
+        .with_channel(WorkspaceChannel::new(PAYMENTS, "payments"))
+        .with_channel(WorkspaceChannel::new(INCIDENTS, "incidents"))
+        .with_channel(WorkspaceChannel::new(KNOWLEDGE, "knowledge"))
+        .with_tokens("xoxb-demo-bot-token", "xapp-demo-app-token")
+}
+
+/// Writes the embedded config into `dir`, pointed at `api_base_url` and `data_dir`.
+fn write_config(dir: &Path, api_base_url: &str, data_dir: &Path) -> Result<(), DemoError> {
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|source| DemoError::Write { path, source })
+    };
+    std::fs::create_dir_all(dir).map_err(|source| DemoError::Write {
+        path: dir.to_owned(),
+        source,
+    })?;
+    let quoted = |text: &str| toml::Value::String(text.to_owned()).to_string();
+    let settings = ESCALATOR_TOML
+        .replace(
+            "api_base_url = \"http://127.0.0.1:0/api\"",
+            &format!("api_base_url = {}", quoted(api_base_url)),
+        )
+        .replace(
+            "data_dir = \"data\"",
+            &format!("data_dir = {}", quoted(&data_dir.to_string_lossy())),
+        );
+    write("escalator.toml", &settings)?;
+    write("teams.toml", TEAMS_TOML)?;
+    write("people.toml", PEOPLE_TOML)?;
+    write("severities.toml", SEVERITIES_TOML)
+}
+
+/// Prints the workspace's conversation with the time since the demo started.
+fn print_feed(workspace: &SlackWorkspace, started: Instant) -> tokio::task::JoinHandle<()> {
+    let mut events = workspace.events();
+    tokio::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(event) => println!("[{:>5.1}s] {event}", started.elapsed().as_secs_f64()),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                    println!("({missed} workspace events not shown)");
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    })
+}
+
+fn narrate(started: Instant, text: &str) {
+    println!("[{:>5.1}s] ▶ {text}", started.elapsed().as_secs_f64());
+}
+
+async fn wait(
+    workspace: &SlackWorkspace,
+    what: &'static str,
+    check: impl Fn(&SlackWorkspace) -> bool,
+) -> Result<(), DemoError> {
+    if workspace.wait_until(STEP_TIMEOUT, check).await {
+        Ok(())
+    } else {
+        Err(DemoError::Stalled(what))
+    }
+}
+
+/// Runs the demo; `data` keeps the bot's data there instead of in a temporary folder.
+pub async fn run(data: Option<PathBuf>) -> Result<(), DemoError> {
+    let started = Instant::now();
+    let workspace = SlackWorkspace::start(workspace_setup())
+        .await
+        .map_err(|error| DemoError::Workspace(error.to_string()))?;
+    let scratch = tempfile::tempdir().map_err(|source| DemoError::Write {
+        path: std::env::temp_dir(),
+        source,
+    })?;
+    let data_dir = data.unwrap_or_else(|| scratch.path().join("data"));
+    let config_dir = scratch.path().join("bot-config");
+    write_config(&config_dir, &workspace.api_base_url(), &data_dir)?;
+    let config =
+        Config::load(&config_dir).map_err(|errors| DemoError::Config(errors.to_string()))?;
+
+    println!(
+        "Escalator demo: a local Slack workspace on {}",
+        workspace.base_url()
+    );
+    println!("Data folder: {}", data_dir.display());
+    let feed = print_feed(&workspace, started);
+    let secrets = Secrets {
+        slack: Some(SlackSecrets {
+            bot_token: SecretString::from("xoxb-demo-bot-token"),
+            app_token: Some(SecretString::from("xapp-demo-app-token")),
+            signing_secret: None,
+        }),
+    };
+    let bot = Bot::start(config, secrets, Arc::new(SystemClock)).await?;
+    let escalator = Arc::clone(bot.escalator());
+    let (stop, mut stopped) = watch::channel(false);
+    let running = tokio::spawn(bot.run(async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    }));
+    wait(&workspace, "the bot connecting", |ws| {
+        ws.connection_count() > 0
+    })
+    .await?;
+
+    let result = script(&workspace, started).await;
+    let incident = escalator.store().incident(IncidentId(1)).ok().flatten();
+    let _ = stop.send(true);
+    let _ = running.await;
+    feed.abort();
+    result?;
+
+    if let Some(incident) = incident {
+        let closed = incident.state == State::Closed;
+        println!();
+        println!(
+            "Done in {:.1}s: {} is {}, fix note {}.",
+            started.elapsed().as_secs_f64(),
+            incident.id,
+            incident.state,
+            if closed { "captured" } else { "missing" }
+        );
+    }
+    Ok(())
+}
+
+async fn script(workspace: &SlackWorkspace, started: Instant) -> Result<(), DemoError> {
+    let fail = |what: &'static str| move |_| DemoError::Stalled(what);
+
+    narrate(
+        started,
+        "Minji (payments engineer) escalates from #payments",
+    );
+    workspace
+        .slash_command(
+            MINJI,
+            PAYMENTS,
+            "sev1 Card payments fail with 502 at checkout",
+        )
+        .await
+        .map_err(fail("the slash command"))?;
+    wait(workspace, "the page to Alice", |ws| {
+        !ws.dms(ALICE).is_empty()
+    })
+    .await?;
+
+    narrate(
+        started,
+        "Alice, the team lead, is in a meeting and does not answer",
+    );
+    wait(workspace, "the re-page to Alice", |ws| {
+        ws.dms(ALICE).len() >= 2
+    })
+    .await?;
+    wait(workspace, "the page to Alice's deputy Bob", |ws| {
+        !ws.dms(BOB).is_empty()
+    })
+    .await?;
+
+    narrate(started, "Bob reacts with :eyes: on the page he got");
+    let page = workspace
+        .dms(BOB)
+        .last()
+        .cloned()
+        .ok_or(DemoError::Stalled("Bob's page"))?;
+    workspace
+        .react(BOB, &page.channel, &page.ts, "eyes")
+        .await
+        .map_err(fail("Bob's reaction"))?;
+    let root = root_ts(workspace).ok_or(DemoError::Stalled("the incident's root message"))?;
+    wait(workspace, "the hand-over to Bob", |ws| {
+        thread_mentions(ws, &root, "Bob")
+    })
+    .await?;
+
+    narrate(started, "Bob rolls the gateway back and presses Resolve");
+    workspace
+        .click_button(BOB, INCIDENTS, &root, "resolve:1", None)
+        .await
+        .map_err(fail("the Resolve button"))?;
+    wait(workspace, "the request for a fix note", |ws| {
+        ws.thread(INCIDENTS, &root)
+            .iter()
+            .any(|m| has_button(m, "fix:1"))
+    })
+    .await?;
+
+    narrate(started, "Bob presses Post fix and fills in the form");
+    workspace
+        .click_button(BOB, INCIDENTS, &root, "fix:1", None)
+        .await
+        .map_err(fail("the Post fix button"))?;
+    wait(workspace, "the fix-note form", |ws| !ws.views().is_empty()).await?;
+    let view = workspace
+        .views()
+        .last()
+        .cloned()
+        .ok_or(DemoError::Stalled("the form"))?;
+    let values = [
+        (
+            "summary",
+            "summary",
+            "Checkout returned 502 after a gateway config change",
+        ),
+        (
+            "cause",
+            "cause",
+            "A new TLS setting on the payment gateway rejected the provider's certificate",
+        ),
+        (
+            "fix",
+            "fix",
+            "Rolled the gateway config back to the previous version",
+        ),
+        (
+            "prevention",
+            "prevention",
+            "Run the checkout smoke test before gateway config changes go live",
+        ),
+        ("links", "links", ""),
+    ];
+    workspace
+        .submit_view(BOB, &view.id, &values)
+        .await
+        .map_err(fail("the fix-note form"))?;
+    wait(workspace, "the fix note in #knowledge", |ws| {
+        !ws.messages(KNOWLEDGE).is_empty()
+    })
+    .await?;
+
+    narrate(started, "Later, Minji searches the knowledge base");
+    workspace
+        .slash_command(MINJI, PAYMENTS, "kb checkout 502")
+        .await
+        .map_err(fail("the search"))?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    Ok(())
+}
+
+fn root_ts(workspace: &SlackWorkspace) -> Option<String> {
+    workspace
+        .messages(INCIDENTS)
+        .into_iter()
+        .find(|message| message.is_bot && message.thread_ts.is_none())
+        .map(|message| message.ts)
+}
+
+fn thread_mentions(workspace: &SlackWorkspace, root: &str, name: &str) -> bool {
+    workspace
+        .thread(INCIDENTS, root)
+        .iter()
+        .any(|message| message.text.contains(BOB) || message.text.contains(name))
+}
+
+fn has_button(message: &crate::workspace::ChannelMessage, action: &str) -> bool {
+    message
+        .blocks
+        .as_ref()
+        .is_some_and(|blocks| blocks.to_string().contains(action))
+}

@@ -1,0 +1,388 @@
+//! End to end on Slack: the real `escalator` binary against the local workspace, over
+//! Socket Mode and the Web API, exactly as it would run against Slack.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use escalator::workspace::{Fault, FaultRule, WorkspaceOptions};
+use support::*;
+
+fn options() -> WorkspaceOptions {
+    WorkspaceOptions {
+        redelivery_timeout: None,
+        ..WorkspaceOptions::default()
+    }
+}
+
+async fn started(
+    timing: Timing,
+) -> (
+    escalator::workspace::SlackWorkspace,
+    tempfile::TempDir,
+    BotProcess,
+) {
+    let workspace = workspace(options()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        &workspace.api_base_url(),
+        "socket",
+        "127.0.0.1:0",
+        timing,
+    );
+    let bot = spawn_bot(&config, &dir.path().join("bot.log"));
+    assert!(
+        workspace.wait_for_connections(1, PATIENCE).await,
+        "the bot never connected; log:\n{}",
+        bot.log_text()
+    );
+    (workspace, dir, bot)
+}
+
+#[tokio::test]
+async fn the_whole_flow_from_escalation_to_fix_note() {
+    let (workspace, _dir, bot) = started(Timing::QUICK).await;
+
+    let ack = workspace
+        .slash_command(
+            REPORTER,
+            PAYMENTS,
+            "sev1 Card payments fail with 502 at checkout",
+        )
+        .await
+        .unwrap();
+    let reply = ack
+        .payload
+        .expect("the command is answered in its ack")
+        .to_string();
+    assert!(reply.contains("INC-1"), "{reply}");
+    assert!(reply.contains("Thank you for escalating"), "{reply}");
+
+    // The root message in the incident channel, with the three buttons.
+    expect(&workspace, "the root message", |ws| root(ws).is_some()).await;
+    let root_message = root(&workspace).unwrap();
+    let blocks = root_message.blocks.clone().unwrap().to_string();
+    for action in ["ack:1", "resolve:1", "fix:1"] {
+        assert!(blocks.contains(action), "{action} missing in {blocks}");
+    }
+
+    // Alice is paged in the thread and by DM, then re-paged, then her deputy Bob.
+    expect(&workspace, "the first page", |ws| ws.dms(ALICE).len() == 1).await;
+    assert!(thread_count(&workspace, "<@UALICE>") >= 1);
+    expect(&workspace, "the re-page", |ws| ws.dms(ALICE).len() == 2).await;
+    expect(&workspace, "the deputy page", |ws| ws.dms(BOB).len() == 1).await;
+
+    // Someone not on the path reacts: nothing happens.
+    workspace
+        .react(FRANK, INCIDENTS, &root_message.ts, "eyes")
+        .await
+        .unwrap();
+    workspace
+        .react(GUEST, INCIDENTS, &root_message.ts, "eyes")
+        .await
+        .unwrap();
+
+    // Bob takes it over by reacting on his DM page.
+    let page = workspace.dms(BOB).last().cloned().unwrap();
+    workspace
+        .react(BOB, &page.channel, &page.ts, "eyes")
+        .await
+        .unwrap();
+    expect(&workspace, "the hand-over", |ws| {
+        thread_count(ws, "has taken over INC-1") == 1
+    })
+    .await;
+    assert!(thread(&workspace)
+        .iter()
+        .any(|m| m.text.contains("<@UBOB> has taken over")));
+    assert_eq!(thread_count(&workspace, "<@UFRANK> has taken over"), 0);
+
+    // A status update from the reporter reaches the thread.
+    workspace
+        .slash_command(REPORTER, PAYMENTS, "update INC-1 rollback is running")
+        .await
+        .unwrap();
+    expect(&workspace, "the update", |ws| {
+        thread_count(ws, "rollback is running") == 1
+    })
+    .await;
+
+    // Resolve with the button, then the fix note through the form.
+    workspace
+        .click_button(BOB, INCIDENTS, &root_message.ts, "resolve:1", None)
+        .await
+        .unwrap();
+    expect(&workspace, "the fix-note request", |ws| {
+        thread_count(ws, "fix note") >= 1
+    })
+    .await;
+    workspace
+        .click_button(BOB, INCIDENTS, &root_message.ts, "fix:1", None)
+        .await
+        .unwrap();
+    expect(&workspace, "the fix-note form", |ws| !ws.views().is_empty()).await;
+    let view = workspace.views().last().cloned().unwrap();
+    workspace
+        .submit_view(
+            BOB,
+            &view.id,
+            &[
+                (
+                    "summary",
+                    "summary",
+                    "Checkout 502 after a gateway config change",
+                ),
+                (
+                    "cause",
+                    "cause",
+                    "A TLS setting rejected the provider's certificate",
+                ),
+                ("fix", "fix", "Rolled the gateway config back"),
+                (
+                    "prevention",
+                    "prevention",
+                    "Smoke-test checkout before config changes",
+                ),
+                ("links", "links", "https://wiki.example/runbooks/gateway"),
+            ],
+        )
+        .await
+        .unwrap();
+    expect(&workspace, "the fix note in #knowledge", |ws| {
+        !ws.messages(KNOWLEDGE).is_empty()
+    })
+    .await;
+    let note = workspace.messages(KNOWLEDGE)[0]
+        .blocks
+        .clone()
+        .unwrap()
+        .to_string();
+    assert!(note.contains("Rolled the gateway config back"), "{note}");
+
+    // The root message ends closed; the note is searchable.
+    expect(&workspace, "the closed root", |ws| {
+        root(ws).is_some_and(|m| m.text.contains("Closed"))
+    })
+    .await;
+    let search = workspace
+        .slash_command(GUEST, PAYMENTS, "kb gateway certificate")
+        .await
+        .unwrap();
+    let found = search.payload.unwrap().to_string();
+    assert!(found.contains("INC-1"), "{found}");
+
+    // Exactly one re-page and one deputy page went out, never more.
+    assert_eq!(workspace.dms(ALICE).len(), 2);
+    assert_eq!(
+        workspace
+            .dms(BOB)
+            .iter()
+            .filter(|m| m.text.contains("paged"))
+            .count(),
+        1
+    );
+    drop(bot);
+}
+
+#[tokio::test]
+async fn a_retried_event_is_processed_once() {
+    let (workspace, _dir, _bot) = started(Timing {
+        ack_seconds: 60,
+        repages: 0,
+        repage_seconds: 0,
+    })
+    .await;
+    workspace
+        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
+        .await
+        .unwrap();
+    expect(&workspace, "the root message", |ws| root(ws).is_some()).await;
+    let root_message = root(&workspace).unwrap();
+
+    let receipt = workspace
+        .react(ALICE, INCIDENTS, &root_message.ts, "eyes")
+        .await
+        .unwrap();
+    let again = workspace.redeliver(&receipt.envelope_id).await.unwrap();
+    assert_eq!(
+        again.retry_attempt, 1,
+        "the retry was acknowledged, not dropped"
+    );
+    expect(&workspace, "the hand-over", |ws| {
+        thread_count(ws, "has taken over INC-1") == 1
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(thread_count(&workspace, "has taken over INC-1"), 1);
+}
+
+#[tokio::test]
+async fn a_rate_limited_page_is_retried_after_the_wait_and_sent_once() {
+    let (workspace, _dir, _bot) = started(Timing {
+        ack_seconds: 60,
+        repages: 0,
+        repage_seconds: 0,
+    })
+    .await;
+    let dm_channel_posts = FaultRule::new(
+        "chat.postMessage",
+        Fault::RateLimited {
+            retry_after_secs: 1,
+        },
+    )
+    .times(1);
+    workspace.inject(dm_channel_posts);
+    let started = Instant::now();
+    workspace
+        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
+        .await
+        .unwrap();
+    expect(&workspace, "the DM page", |ws| ws.dms(ALICE).len() == 1).await;
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "the Retry-After wait was honoured"
+    );
+    let limited = workspace
+        .calls_to("chat.postMessage")
+        .iter()
+        .filter(|call| call.status == 429)
+        .count();
+    assert_eq!(limited, 1);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(workspace.dms(ALICE).len(), 1);
+    assert!(root(&workspace).is_some());
+}
+
+#[tokio::test]
+async fn after_a_crash_the_pending_repage_fires_once_on_restart() {
+    let timing = Timing {
+        ack_seconds: 6,
+        repages: 1,
+        repage_seconds: 3,
+    };
+    let workspace = workspace(options()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        &workspace.api_base_url(),
+        "socket",
+        "127.0.0.1:0",
+        timing,
+    );
+    let mut bot = spawn_bot(&config, &dir.path().join("first.log"));
+    assert!(workspace.wait_for_connections(1, PATIENCE).await);
+
+    workspace
+        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
+        .await
+        .unwrap();
+    expect(&workspace, "the first page", |ws| ws.dms(ALICE).len() == 1).await;
+    let paged_at = Instant::now();
+    bot.kill();
+
+    // The re-page was due 3 s after the page; the bot is down until after that.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(
+        workspace.dms(ALICE).len(),
+        1,
+        "nobody paged while the bot was down"
+    );
+    let _restarted = spawn_bot(&config, &dir.path().join("second.log"));
+    expect(&workspace, "the overdue re-page", |ws| {
+        ws.dms(ALICE).len() == 2
+    })
+    .await;
+    let repaged_after = paged_at.elapsed();
+
+    // It fired once, on restart, and the deputy followed on the original schedule.
+    assert!(repaged_after >= Duration::from_secs(4));
+    expect(&workspace, "the deputy page", |ws| ws.dms(BOB).len() == 1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        workspace.dms(ALICE).len(),
+        2,
+        "the re-page was sent exactly once"
+    );
+}
+
+#[tokio::test]
+async fn mistakes_get_helpful_private_replies() {
+    let (workspace, _dir, _bot) = started(Timing::QUICK).await;
+    let cases = [
+        ("sev9 broken", "is not a command or a severity"),
+        ("sev1", "add a one-line summary"),
+        ("ack", "Which incident"),
+        ("reassign INC-1 @nobody", "couldn't find"),
+        ("status INC-99", "no incident INC-99"),
+    ];
+    for (text, expected) in cases {
+        let ack = workspace
+            .slash_command(REPORTER, PAYMENTS, text)
+            .await
+            .unwrap();
+        let reply = ack.payload.map(|p| p.to_string()).unwrap_or_default();
+        assert!(reply.contains(expected), "{text:?} got {reply}");
+    }
+    assert!(
+        root(&workspace).is_none(),
+        "no incident was opened by mistake"
+    );
+}
+
+#[tokio::test]
+async fn a_second_bot_on_the_same_data_is_refused() {
+    let (workspace, dir, _bot) = started(Timing::QUICK).await;
+    let config = dir.path().join("bot-config");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_escalator"))
+        .args(["run", "--config"])
+        .arg(&config)
+        .env("TEST_SLACK_BOT_TOKEN", BOT_TOKEN)
+        .env("TEST_SLACK_APP_TOKEN", APP_TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("another escalator is using"), "{stderr}");
+    drop(workspace);
+}
+
+#[tokio::test]
+async fn a_missing_token_is_named_and_exits_2() {
+    let workspace = workspace(options()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        &workspace.api_base_url(),
+        "socket",
+        "127.0.0.1:0",
+        Timing::QUICK,
+    );
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_escalator"))
+        .args(["run", "--config"])
+        .arg(&config)
+        .env_remove("TEST_SLACK_BOT_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("TEST_SLACK_BOT_TOKEN"));
+}
+
+#[tokio::test]
+async fn tokens_never_reach_the_logs() {
+    let (workspace, _dir, mut bot) = started(Timing::QUICK).await;
+    workspace
+        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
+        .await
+        .unwrap();
+    expect(&workspace, "the first page", |ws| ws.dms(ALICE).len() == 1).await;
+    bot.terminate();
+    let log = bot.log_text();
+    assert!(
+        log.contains("incident opened"),
+        "the log is captured at debug: {log}"
+    );
+    for secret in [BOT_TOKEN, APP_TOKEN, SIGNING_SECRET] {
+        assert!(!log.contains(secret), "{secret} leaked into the log");
+    }
+}

@@ -1,0 +1,308 @@
+//! Shared helpers for end-to-end tests: a local Slack workspace with scripted people, a
+//! config folder pointing at it, and the real `escalator` binary run against both.
+
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use escalator::workspace::{
+    ChannelMessage, SlackWorkspace, WorkspaceChannel, WorkspaceOptions, WorkspaceSetup,
+    WorkspaceUser,
+};
+
+pub const BOT: &str = "UBOT";
+pub const REPORTER: &str = "UREPORTER";
+pub const ALICE: &str = "UALICE";
+pub const BOB: &str = "UBOB";
+pub const CAROL: &str = "UCAROL";
+pub const GUEST: &str = "UGUEST";
+pub const FRANK: &str = "UFRANK";
+pub const PAYMENTS: &str = "CPAYMENTS";
+pub const INCIDENTS: &str = "CINCIDENTS";
+pub const KNOWLEDGE: &str = "CKNOWLEDGE";
+pub const BOT_TOKEN: &str = "xoxb-test-bot-token-0123456789";
+pub const APP_TOKEN: &str = "xapp-test-app-token-0123456789";
+pub const SIGNING_SECRET: &str = "test-signing-secret-0123456789";
+
+/// How long a test waits for something the bot should do.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// The workspace: a reporter, Alice (team lead, deputy Bob), Bob, Carol (head of
+/// engineering), Frank (on another team) and a guest who is not in the policy.
+pub async fn workspace(options: WorkspaceOptions) -> SlackWorkspace {
+    let setup = WorkspaceSetup::new("TTEST", BOT, "ATEST")
+        .with_user(WorkspaceUser::new(
+            REPORTER,
+            "rita",
+            "Rita Reporter",
+            "Europe/Berlin",
+        ))
+        .with_user(WorkspaceUser::new(
+            ALICE,
+            "alice",
+            "Alice Kim",
+            "Europe/Berlin",
+        ))
+        .with_user(WorkspaceUser::new(BOB, "bob", "Bob Lee", "Europe/Berlin"))
+        .with_user(WorkspaceUser::new(
+            CAROL,
+            "carol",
+            "Carol Diaz",
+            "America/New_York",
+        ))
+        .with_user(WorkspaceUser::new(FRANK, "frank", "Frank Ng", "Asia/Seoul"))
+        .with_user(WorkspaceUser::new(GUEST, "guest", "Guest User", "UTC"))
+        .with_channel(WorkspaceChannel::new(PAYMENTS, "payments"))
+        .with_channel(WorkspaceChannel::new(INCIDENTS, "incidents"))
+        .with_channel(WorkspaceChannel::new(KNOWLEDGE, "knowledge"))
+        .with_channel(WorkspaceChannel::new("CPLATFORM", "platform"))
+        .with_channel(WorkspaceChannel::new("CPLATINC", "platform-incidents"))
+        .with_tokens(BOT_TOKEN, APP_TOKEN)
+        .with_options(options);
+    SlackWorkspace::start(setup)
+        .await
+        .expect("workspace starts")
+}
+
+/// Timings of the sev1 path's first step.
+#[derive(Clone, Copy)]
+pub struct Timing {
+    pub ack_seconds: u64,
+    pub repages: u32,
+    pub repage_seconds: u64,
+}
+
+impl Timing {
+    pub const QUICK: Timing = Timing {
+        ack_seconds: 3,
+        repages: 1,
+        repage_seconds: 1,
+    };
+}
+
+/// A config folder for the workspace in `dir`, data in `dir/data`.
+pub fn write_config(
+    dir: &Path,
+    api_base_url: &str,
+    mode: &str,
+    listen: &str,
+    timing: Timing,
+) -> PathBuf {
+    let config = dir.join("bot-config");
+    std::fs::create_dir_all(&config).unwrap();
+    let data = dir.join("data");
+    let settings = format!(
+        r#"[slack]
+mode = "{mode}"
+api_base_url = "{api_base_url}"
+bot_token_env = "TEST_SLACK_BOT_TOKEN"
+app_token_env = "TEST_SLACK_APP_TOKEN"
+signing_secret_env = "TEST_SLACK_SIGNING_SECRET"
+http_listen = "{listen}"
+
+[storage]
+data_dir = "{data}"
+cache_mb = 8
+
+[policy]
+admins = ["carol"]
+default_locale = "en"
+ack_emoji = ["eyes"]
+resolve_emoji = ["white_check_mark"]
+fix_note_reminder_every = "1h"
+criteria_review_every = "90d"
+"#,
+        data = data.display()
+    );
+    std::fs::write(config.join("escalator.toml"), settings).unwrap();
+    std::fs::write(
+        config.join("teams.toml"),
+        r#"[[team]]
+id = "payments"
+name = "Payments"
+
+[team.slack]
+channels = ["CPAYMENTS"]
+incident_channel = "CINCIDENTS"
+knowledge_channel = "CKNOWLEDGE"
+
+[[team]]
+id = "platform"
+name = "Platform"
+
+[team.slack]
+channels = ["CPLATFORM"]
+incident_channel = "CPLATINC"
+knowledge_channel = "CKNOWLEDGE2"
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        config.join("people.toml"),
+        r#"[[person]]
+id = "alice"
+name = "Alice Kim"
+slack = "UALICE"
+positions = ["payments/team-lead"]
+deputy = "bob"
+
+[[person]]
+id = "bob"
+name = "Bob Lee"
+slack = "UBOB"
+positions = ["payments/engineer"]
+
+[[person]]
+id = "carol"
+name = "Carol Diaz"
+slack = "UCAROL"
+positions = ["head-of-eng"]
+
+[[person]]
+id = "frank"
+name = "Frank Ng"
+slack = "UFRANK"
+positions = ["platform/team-lead"]
+locale = "ko"
+"#,
+    )
+    .unwrap();
+    let severities = format!(
+        r#"[[severity]]
+id = "sev1"
+name = "Critical"
+criteria = ["Customers cannot pay"]
+counter_examples = ["One card declined"]
+
+[[severity.path]]
+steps = [
+  {{ position = "team-lead", means = ["thread", "dm"], ack_within = "{ack}s", repages = {repages}, repage_every = "{every}s" }},
+  {{ position = "head-of-eng", means = ["dm"], ack_within = "30s" }},
+]
+
+[[severity]]
+id = "sev2"
+name = "Major"
+criteria = ["A feature is broken for many"]
+counter_examples = ["A typo"]
+
+[[severity.path]]
+steps = [
+  {{ position = "team-lead", means = ["thread"], ack_within = "60s" }},
+]
+"#,
+        ack = timing.ack_seconds,
+        repages = timing.repages,
+        every = timing.repage_seconds,
+    );
+    std::fs::write(config.join("severities.toml"), severities).unwrap();
+    config
+}
+
+/// The real binary, `escalator run`, with the test tokens in its environment.
+pub struct BotProcess {
+    pub child: Child,
+    pub log: PathBuf,
+}
+
+pub fn spawn_bot(config: &Path, log: &Path) -> BotProcess {
+    let log_file = std::fs::File::create(log).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_escalator"))
+        .args(["run", "--config"])
+        .arg(config)
+        .env("TEST_SLACK_BOT_TOKEN", BOT_TOKEN)
+        .env("TEST_SLACK_APP_TOKEN", APP_TOKEN)
+        .env("TEST_SLACK_SIGNING_SECRET", SIGNING_SECRET)
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(log_file)
+        .spawn()
+        .expect("escalator starts");
+    BotProcess {
+        child,
+        log: log.to_owned(),
+    }
+}
+
+impl BotProcess {
+    /// Kills the bot without warning, as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Asks the bot to stop (SIGTERM) and waits for it.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        self.child.wait().unwrap()
+    }
+
+    pub fn log_text(&self) -> String {
+        let mut text = String::new();
+        if let Ok(mut file) = std::fs::File::open(&self.log) {
+            let _ = file.read_to_string(&mut text);
+        }
+        text
+    }
+}
+
+impl Drop for BotProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits for `check`, failing the test with `what` when it does not hold in time.
+pub async fn expect(
+    workspace: &SlackWorkspace,
+    what: &str,
+    check: impl Fn(&SlackWorkspace) -> bool,
+) {
+    assert!(
+        workspace.wait_until(PATIENCE, check).await,
+        "timed out waiting for {what}"
+    );
+}
+
+/// The incident's root message in the incident channel.
+pub fn root(workspace: &SlackWorkspace) -> Option<ChannelMessage> {
+    workspace
+        .messages(INCIDENTS)
+        .into_iter()
+        .find(|message| message.is_bot && message.thread_ts.is_none())
+}
+
+/// The thread under the root message.
+pub fn thread(workspace: &SlackWorkspace) -> Vec<ChannelMessage> {
+    match root(workspace) {
+        Some(root) => workspace
+            .thread(INCIDENTS, &root.ts)
+            .into_iter()
+            .filter(|message| message.ts != root.ts)
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+/// How many thread messages contain `text`.
+pub fn thread_count(workspace: &SlackWorkspace, text: &str) -> usize {
+    thread(workspace)
+        .iter()
+        .filter(|m| m.text.contains(text))
+        .count()
+}
+
+/// The ephemeral texts `user` has seen.
+pub fn ephemeral_texts(workspace: &SlackWorkspace, user: &str) -> Vec<String> {
+    workspace
+        .ephemerals(user)
+        .into_iter()
+        .map(|m| m.text)
+        .collect()
+}
