@@ -1130,7 +1130,7 @@ Commands
 /escalate update [INC-ID] TEXT — Post a status update to the thread and the followers.
 /escalate reassign [INC-ID] PERSON — Hand an incident over to someone else.
 /escalate severity [INC-ID] SEVERITY — Change an incident's severity.
-In an incident thread, you can leave out the incident id.
+In an incident thread, mention me instead of typing the command, and leave out the incident id: @escalator ack.
 
 In an incident thread, react with :eyes: to take the incident over, or with :white_check_mark: to resolve it.";
 

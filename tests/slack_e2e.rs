@@ -279,6 +279,9 @@ async fn after_a_crash_the_pending_repage_fires_once_on_restart() {
         .unwrap();
     expect(&workspace, "the first page", |ws| ws.dms(ALICE).len() == 1).await;
     let paged_at = Instant::now();
+    // Give the bot a moment to record the delivery: a crash between sending a message
+    // and recording it sends that message again on restart (at-least-once delivery).
+    tokio::time::sleep(Duration::from_millis(500)).await;
     bot.kill();
 
     // The re-page was due 3 s after the page; the bot is down until after that.
@@ -376,7 +379,11 @@ async fn tokens_never_reach_the_logs() {
         .await
         .unwrap();
     expect(&workspace, "the first page", |ws| ws.dms(ALICE).len() == 1).await;
-    bot.terminate();
+    let status = bot.terminate().await;
+    assert!(
+        status.success(),
+        "the bot stops cleanly on SIGTERM: {status:?}"
+    );
     let log = bot.log_text();
     assert!(
         log.contains("incident opened"),

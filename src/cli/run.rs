@@ -88,6 +88,7 @@ pub async fn shutdown_signal() {
             _ = interrupt => {}
             _ = terminate.recv() => {}
         }
+        tracing::info!("shutdown requested");
     }
     #[cfg(not(unix))]
     let _ = interrupt.await;

@@ -179,7 +179,7 @@ counter_examples = ["One card declined"]
 
 [[severity.path]]
 steps = [
-  {{ position = "team-lead", means = ["thread", "dm"], ack_within = "{ack}s", repages = {repages}, repage_every = "{every}s" }},
+  {{ position = "team-lead", means = ["thread", "dm"], ack_within = "{ack}s"{repeat} }},
   {{ position = "head-of-eng", means = ["dm"], ack_within = "30s" }},
 ]
 
@@ -195,8 +195,14 @@ steps = [
 ]
 "#,
         ack = timing.ack_seconds,
-        repages = timing.repages,
-        every = timing.repage_seconds,
+        repeat = if timing.repages > 0 {
+            format!(
+                ", repages = {}, repage_every = \"{}s\"",
+                timing.repages, timing.repage_seconds
+            )
+        } else {
+            String::new()
+        },
     );
     std::fs::write(config.join("severities.toml"), severities).unwrap();
     config
@@ -234,12 +240,22 @@ impl BotProcess {
         let _ = self.child.wait();
     }
 
-    /// Asks the bot to stop (SIGTERM) and waits for it.
-    pub fn terminate(&mut self) -> std::process::ExitStatus {
+    /// Asks the bot to stop (SIGTERM) and waits for it; fails the test if it does not
+    /// stop within ten seconds.
+    pub async fn terminate(&mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
-        self.child.wait().unwrap()
+        // Waiting asynchronously keeps the workspace (on this test's runtime) answering
+        // the bot's last calls while it shuts down.
+        for _ in 0..100 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.kill();
+        panic!("the bot did not stop on SIGTERM; log:\n{}", self.log_text());
     }
 
     pub fn log_text(&self) -> String {
