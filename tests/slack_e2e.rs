@@ -393,3 +393,216 @@ async fn tokens_never_reach_the_logs() {
         assert!(!log.contains(secret), "{secret} leaked into the log");
     }
 }
+
+/// A free port on 127.0.0.1 for the bot's HTTP listener.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn wait_for_listener(port: u16) {
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the bot never listened on port {port}");
+}
+
+#[tokio::test]
+async fn the_http_events_api_checks_signatures_and_handles_events() {
+    let workspace = workspace(options()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let config = write_config(
+        dir.path(),
+        &workspace.api_base_url(),
+        "http",
+        &listen,
+        Timing::QUICK,
+    );
+    let _bot = spawn_bot(&config, &dir.path().join("bot.log"));
+    wait_for_listener(port).await;
+    let base = format!("http://{listen}");
+
+    // Slack checks the URL with a challenge when the app is configured.
+    let challenge = r#"{"token":"t","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}"#;
+    let answer = workspace
+        .send_signed(
+            &format!("{base}/slack/events"),
+            SIGNING_SECRET,
+            challenge,
+            "application/json",
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200);
+    assert!(answer
+        .body
+        .contains("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"));
+
+    // A signed slash command opens an incident and answers at once.
+    let command = workspace
+        .slash_command_payload(REPORTER, PAYMENTS, "sev1 Checkout is down")
+        .unwrap();
+    let reply = workspace
+        .send_signed_payload(&format!("{base}/slack/commands"), SIGNING_SECRET, &command)
+        .await
+        .unwrap();
+    assert_eq!(reply.status, 200);
+    assert!(reply.body.contains("INC-1"), "{}", reply.body);
+    expect(&workspace, "the root message", |ws| root(ws).is_some()).await;
+
+    // A signed reaction event acknowledges it.
+    let root_ts = root(&workspace).unwrap().ts;
+    let reaction = workspace
+        .reaction_payload(ALICE, INCIDENTS, &root_ts, "eyes", true)
+        .unwrap();
+    let (body, content_type) = reaction.http_body();
+    let events = format!("{base}/slack/events");
+    let accepted = workspace
+        .send_signed_at(
+            &events,
+            SIGNING_SECRET,
+            &body,
+            content_type,
+            chrono::Utc::now().timestamp(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(accepted.status, 200);
+    expect(&workspace, "the hand-over", |ws| {
+        thread_count(ws, "has taken over INC-1") == 1
+    })
+    .await;
+
+    // Forged, stale and replayed requests are refused.
+    let forged = workspace
+        .send_signed(&events, "not-the-secret", &body, content_type)
+        .await
+        .unwrap();
+    assert_eq!(forged.status, 401);
+    let stale_at = chrono::Utc::now().timestamp() - 301;
+    let stale = workspace
+        .send_signed_at(&events, SIGNING_SECRET, &body, content_type, stale_at)
+        .await
+        .unwrap();
+    assert_eq!(stale.status, 401);
+    let at = chrono::Utc::now().timestamp();
+    let once = r#"{"token":"t","challenge":"replay-check","type":"url_verification"}"#;
+    let first = workspace
+        .send_signed_at(&events, SIGNING_SECRET, once, "application/json", at)
+        .await
+        .unwrap();
+    let replayed = workspace
+        .send_signed_at(&events, SIGNING_SECRET, once, "application/json", at)
+        .await
+        .unwrap();
+    assert_eq!((first.status, replayed.status), (200, 401));
+    let unsigned = reqwest::Client::new()
+        .post(&events)
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status().as_u16(), 401);
+}
+
+#[tokio::test]
+async fn escalate_alone_opens_the_form_with_the_criteria() {
+    let (workspace, _dir, _bot) = started(Timing::QUICK).await;
+    workspace
+        .slash_command(REPORTER, PAYMENTS, "")
+        .await
+        .unwrap();
+    expect(&workspace, "the escalation form", |ws| {
+        !ws.views().is_empty()
+    })
+    .await;
+    let view = workspace.views().last().cloned().unwrap();
+    let shown = view.view.to_string();
+    assert!(
+        shown.contains("Customers cannot pay"),
+        "criteria shown: {shown}"
+    );
+    assert!(
+        shown.contains("One card declined"),
+        "counter-examples shown: {shown}"
+    );
+
+    workspace
+        .submit_view(
+            REPORTER,
+            &view.id,
+            &[
+                ("severity", "severity", "sev2"),
+                ("summary", "summary", "Refunds are stuck"),
+            ],
+        )
+        .await
+        .unwrap();
+    expect(&workspace, "the incident from the form", |ws| {
+        root(ws).is_some_and(|m| m.text.contains("Refunds are stuck"))
+    })
+    .await;
+    expect(&workspace, "the private confirmation", |ws| {
+        ephemeral_texts(ws, REPORTER)
+            .iter()
+            .any(|t| t.contains("INC-1"))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn help_shows_criteria_and_the_no_blame_rule() {
+    let (workspace, _dir, _bot) = started(Timing::QUICK).await;
+    let ack = workspace
+        .slash_command(GUEST, PAYMENTS, "help")
+        .await
+        .unwrap();
+    let help = ack.payload.unwrap().to_string();
+    assert!(help.contains("Nobody will be blamed"), "{help}");
+    assert!(help.contains("Customers cannot pay"), "{help}");
+}
+
+#[tokio::test]
+async fn a_lasting_platform_error_is_reported_to_admins_in_plain_words() {
+    let workspace = workspace(options()).await;
+    workspace.inject(
+        FaultRule::new("chat.postMessage", Fault::Error("not_in_channel".into()))
+            .always()
+            .for_channel(INCIDENTS),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        &workspace.api_base_url(),
+        "socket",
+        "127.0.0.1:0",
+        Timing::QUICK,
+    );
+    let _bot = spawn_bot(&config, &dir.path().join("bot.log"));
+    assert!(workspace.wait_for_connections(1, PATIENCE).await);
+
+    workspace
+        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
+        .await
+        .unwrap();
+    expect(&workspace, "the admin's alert", |ws| {
+        !ws.dms(CAROL).is_empty()
+    })
+    .await;
+    let alert = workspace.dms(CAROL)[0].text.clone();
+    assert!(alert.contains("INC-1"), "{alert}");
+    assert!(alert.contains("not_in_channel"), "{alert}");
+    // Paging goes on by direct message even though the channel refuses the bot.
+    expect(&workspace, "the DM page", |ws| ws.dms(ALICE).len() == 1).await;
+}
