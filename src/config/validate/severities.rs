@@ -38,6 +38,15 @@ impl Check {
                 ));
                 continue;
             }
+            if crate::command::Verb::from_word(id.as_str()).is_some() {
+                // `/escalate ack …` must stay a command; a severity spelled like a verb
+                // could never be chosen on the command line.
+                self.push(source.error(
+                    table.id.span(),
+                    format!("{field}.id"),
+                    format!("`{id}` is a command word of /escalate; choose another severity id"),
+                ));
+            }
             self.non_empty(source, &table.name, &format!("{field}.name"));
             self.criteria(source, &table.criteria, &field);
 
