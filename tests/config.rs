@@ -317,7 +317,9 @@ fn admins_locales_time_zones_and_accounts_are_checked() {
 fn a_severity_spelled_like_a_command_is_an_error() {
     assert_eq!(
         errors_of("verb-severity"),
-        ["severities.toml:13:6: severity[status].id: `status` is a command word of /escalate; \
-          choose another severity id"]
+        [
+            "severities.toml:13:6: severity[status].id: `status` is a command word of /escalate; \
+          choose another severity id"
+        ]
     );
 }

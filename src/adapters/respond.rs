@@ -122,6 +122,10 @@ pub enum Done {
     FixNoteSaved,
 }
 
+/// How often, and how far apart, a reaction's message is looked up again.
+const LINK_RETRIES: u32 = 10;
+const LINK_RETRY_DELAY: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// How many search results a reply shows.
 const SEARCH_LIMIT: usize = 5;
 
@@ -374,13 +378,8 @@ impl Responder {
         } else {
             return Response::Nothing;
         };
-        let incident = match self.escalator.store().incident_for_message(message) {
-            Ok(Some(id)) => id,
-            Ok(None) => return Response::Nothing,
-            Err(error) => {
-                error!(error = %error, "could not look up the message's incident");
-                return Response::Nothing;
-            }
+        let Some(incident) = self.linked_incident(message).await else {
+            return Response::Nothing;
         };
         match self.escalator.apply(incident, intent, dedupe).await {
             Ok(_) => {}
@@ -391,6 +390,25 @@ impl Responder {
             Err(error) => error!(incident_id = %incident, error = %error, "reaction not recorded"),
         }
         Response::Nothing
+    }
+
+    /// The incident a message belongs to. A page can be reacted to a moment before its
+    /// delivery is recorded, so an unknown message is looked up again for a short while.
+    async fn linked_incident(&self, message: &MessageRef) -> Option<IncidentId> {
+        for attempt in 0..=LINK_RETRIES {
+            match self.escalator.store().incident_for_message(message) {
+                Ok(Some(id)) => return Some(id),
+                Ok(None) if attempt < LINK_RETRIES => {
+                    tokio::time::sleep(LINK_RETRY_DELAY).await;
+                }
+                Ok(None) => return None,
+                Err(error) => {
+                    error!(error = %error, "could not look up the message's incident");
+                    return None;
+                }
+            }
+        }
+        None
     }
 
     async fn button(&self, user: UserRef, dedupe: Option<String>, action: &str) -> Response {

@@ -259,9 +259,10 @@ async fn script(workspace: &SlackWorkspace, started: Instant) -> Result<(), Demo
         .map_err(fail("Bob's reaction"))?;
     let root = root_ts(workspace).ok_or(DemoError::Stalled("the incident's root message"))?;
     wait(workspace, "the hand-over to Bob", |ws| {
-        thread_mentions(ws, &root, "Bob")
+        thread_mentions(ws, &root, BOB)
     })
     .await?;
+    pause().await;
 
     narrate(started, "Bob rolls the gateway back and presses Resolve");
     workspace
@@ -271,9 +272,10 @@ async fn script(workspace: &SlackWorkspace, started: Instant) -> Result<(), Demo
     wait(workspace, "the request for a fix note", |ws| {
         ws.thread(INCIDENTS, &root)
             .iter()
-            .any(|m| has_button(m, "fix:1"))
+            .any(|m| m.ts != root && has_button(m, "fix:1"))
     })
     .await?;
+    pause().await;
 
     narrate(started, "Bob presses Post fix and fills in the form");
     workspace
@@ -317,6 +319,7 @@ async fn script(workspace: &SlackWorkspace, started: Instant) -> Result<(), Demo
         !ws.messages(KNOWLEDGE).is_empty()
     })
     .await?;
+    pause().await;
 
     narrate(started, "Later, Minji searches the knowledge base");
     workspace
@@ -325,6 +328,11 @@ async fn script(workspace: &SlackWorkspace, started: Instant) -> Result<(), Demo
         .map_err(fail("the search"))?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     Ok(())
+}
+
+/// A short breath between scenes, so each scene's messages print before the next begins.
+async fn pause() {
+    tokio::time::sleep(Duration::from_millis(400)).await;
 }
 
 fn root_ts(workspace: &SlackWorkspace) -> Option<String> {
@@ -336,10 +344,9 @@ fn root_ts(workspace: &SlackWorkspace) -> Option<String> {
 }
 
 fn thread_mentions(workspace: &SlackWorkspace, root: &str, name: &str) -> bool {
-    workspace
-        .thread(INCIDENTS, root)
-        .iter()
-        .any(|message| message.text.contains(BOB) || message.text.contains(name))
+    workspace.thread(INCIDENTS, root).iter().any(|message| {
+        message.ts != root && message.text.contains(name) && message.text.contains("taken over")
+    })
 }
 
 fn has_button(message: &crate::workspace::ChannelMessage, action: &str) -> bool {

@@ -86,9 +86,16 @@ impl SlackInbound {
             _ => None,
         };
         let user = request.user.clone();
-        if let (Response::Reply(reply), Some((channel, thread_ts))) =
-            (self.responder.handle(request).await, thread)
-        {
+        let Some((channel, thread_ts)) = thread else {
+            // Reactions answer nobody, and their message may need a moment to be linked to
+            // its incident; handle them after acknowledging the event.
+            let inbound = Arc::clone(self);
+            tokio::spawn(async move {
+                inbound.responder.handle(request).await;
+            });
+            return;
+        };
+        if let Response::Reply(reply) = self.responder.handle(request).await {
             self.reply_later(channel, thread_ts, user, reply);
         }
     }
