@@ -606,3 +606,66 @@ async fn a_lasting_platform_error_is_reported_to_admins_in_plain_words() {
     // Paging goes on by direct message even though the channel refuses the bot.
     expect(&workspace, "the DM page", |ws| ws.dms(ALICE).len() == 1).await;
 }
+
+#[tokio::test]
+async fn a_mention_in_the_thread_acts_on_its_incident_and_a_reaction_resolves() {
+    let workspace = workspace(WorkspaceOptions {
+        send_app_mentions: true,
+        ..options()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let timing = Timing {
+        ack_seconds: 60,
+        repages: 0,
+        repage_seconds: 0,
+    };
+    let config = write_config(
+        dir.path(),
+        &workspace.api_base_url(),
+        "socket",
+        "127.0.0.1:0",
+        timing,
+    );
+    let _bot = spawn_bot(&config, &dir.path().join("bot.log"));
+    assert!(workspace.wait_for_connections(1, PATIENCE).await);
+
+    workspace
+        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
+        .await
+        .unwrap();
+    expect(&workspace, "the root message", |ws| root(ws).is_some()).await;
+    let root_ts = root(&workspace).unwrap().ts;
+
+    // "@escalator ack" typed in the incident's thread needs no incident id.
+    workspace
+        .post_message(CAROL, INCIDENTS, "<@UBOT> ack", Some(&root_ts))
+        .await
+        .unwrap();
+    expect(&workspace, "the hand-over to Carol", |ws| {
+        thread_count(ws, "<@UCAROL> has taken over INC-1") == 1
+    })
+    .await;
+
+    // The resolve reaction on the root message resolves it.
+    workspace
+        .react(CAROL, INCIDENTS, &root_ts, "white_check_mark")
+        .await
+        .unwrap();
+    expect(&workspace, "the resolution", |ws| {
+        thread_count(ws, "resolved INC-1") == 1
+    })
+    .await;
+
+    // A mention outside any incident thread asks which incident is meant.
+    workspace
+        .post_message(CAROL, PAYMENTS, "<@UBOT> status", None)
+        .await
+        .unwrap();
+    expect(&workspace, "the question", |ws| {
+        ephemeral_texts(ws, CAROL)
+            .iter()
+            .any(|t| t.contains("Which incident"))
+    })
+    .await;
+}
