@@ -1113,10 +1113,12 @@ It is, for example:
 • Customers cannot pay
 It is not:
 • One customer's card is declined
+Who is paged, in order: team-lead (within 10m) → Carol (within 10m), then the whole incident channel.
 
 SEV2 High
 It is, for example:
 • Payments are slow
+Who is paged, in order: Carol (within 10m), then the whole incident channel.
 
 Commands
 /escalate — Open the form with the severity picker and each severity's criteria.

@@ -6,7 +6,8 @@
 
 use super::markup::Markup;
 use super::words::Words;
-use crate::engine::policy::{Policy, Severity};
+use crate::config::describe::format_duration;
+use crate::engine::policy::{Path, Policy, Severity, Target};
 
 /// The commands in the order the help lists them; each has `help-usage-NAME` and
 /// `help-command-NAME` in the catalog.
@@ -58,7 +59,56 @@ fn severity_section(words: &Words<'_>, severity: &Severity) -> String {
     };
     bullets("help-criteria", &severity.criteria);
     bullets("help-counter-examples", &severity.counter_examples);
+    if let Some(path) = &severity.default_path {
+        lines.push(words.t("help-path", &[("steps", path_text(words, path).into())]));
+    }
+    for (team, path) in &severity.team_paths {
+        let name = words
+            .policy
+            .teams
+            .get(team)
+            .map_or_else(|| team.to_string(), |team| team.name.clone());
+        lines.push(words.t(
+            "help-team-path",
+            &[
+                ("team", words.markup.escape(&name).into()),
+                ("steps", path_text(words, path).into()),
+            ],
+        ));
+    }
     lines.join("\n")
+}
+
+/// A step's target as plain text: the position, or the person's name (never a mention,
+/// so reading the help pings nobody).
+fn target_name(words: &Words<'_>, target: &Target) -> String {
+    let name = match target {
+        Target::Position(position) => position.to_string(),
+        Target::Person(person) => words
+            .policy
+            .people
+            .get(person)
+            .map_or_else(|| person.to_string(), |person| person.name.clone()),
+    };
+    words.markup.escape(&name)
+}
+
+/// The steps of a path in order, each with its acknowledgement deadline.
+fn path_text(words: &Words<'_>, path: &Path) -> String {
+    let steps: Vec<String> = path
+        .steps
+        .iter()
+        .map(|step| {
+            words.t(
+                "help-path-step",
+                &[
+                    ("target", target_name(words, &step.target).into()),
+                    ("ack", format_duration(step.ack_within).into()),
+                ],
+            )
+        })
+        .collect();
+    steps.join(" → ")
 }
 
 fn commands_section(words: &Words<'_>) -> String {
