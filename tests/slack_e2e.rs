@@ -647,15 +647,25 @@ async fn a_mention_in_the_thread_acts_on_its_incident_and_a_reaction_resolves() 
     })
     .await;
 
-    // The resolve reaction on the root message resolves it.
+    // The resolve reaction on someone's own reply in the thread resolves it.
+    let reply = workspace
+        .post_message(
+            REPORTER,
+            INCIDENTS,
+            "rollback done, checkout works again",
+            Some(&root_ts),
+        )
+        .await
+        .unwrap();
     workspace
-        .react(CAROL, INCIDENTS, &root_ts, "white_check_mark")
+        .react(CAROL, INCIDENTS, &reply.ts, "white_check_mark")
         .await
         .unwrap();
     expect(&workspace, "the resolution", |ws| {
         thread_count(ws, "resolved INC-1") == 1
     })
     .await;
+    assert!(!workspace.calls_to("conversations.replies").is_empty());
 
     // A mention outside any incident thread asks which incident is meant.
     workspace

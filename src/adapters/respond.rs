@@ -122,9 +122,10 @@ pub enum Done {
     FixNoteSaved,
 }
 
-/// How often, and how far apart, a reaction's message is looked up again.
+/// How often, and how far apart, a message not yet linked to an incident is looked up
+/// again; the total stays well inside Slack's three seconds for an acknowledgement.
 const LINK_RETRIES: u32 = 10;
-const LINK_RETRY_DELAY: std::time::Duration = std::time::Duration::from_millis(200);
+const LINK_RETRY_DELAY: std::time::Duration = std::time::Duration::from_millis(150);
 
 /// How many search results a reply shows.
 const SEARCH_LIMIT: usize = 5;
@@ -190,7 +191,6 @@ impl Responder {
             Ok(command) => command,
             Err(error) => return Response::Reply(Reply::Unparsed(error)),
         };
-        let target = |incident: Option<IncidentId>| self.target(incident, thread.as_ref());
 
         match command {
             Command::OpenModal => Response::OpenEscalateForm { channel },
@@ -201,35 +201,60 @@ impl Responder {
             Command::Help => Response::Reply(Reply::Help),
             Command::Criteria => Response::Reply(Reply::Criteria),
             Command::Kb { query } => self.search(query),
-            Command::Status { incident } => match target(incident) {
+            Command::Status { incident } => match self.target(incident, thread.as_ref()).await {
                 Ok(id) => self.status(id),
                 Err(reply) => Response::Reply(reply),
             },
             Command::Ack { incident } => {
                 let intent = Intent::Acknowledge { by: user };
-                self.act(target(incident), intent, dedupe, Done::Acknowledged)
-                    .await
+                self.act(
+                    self.target(incident, thread.as_ref()).await,
+                    intent,
+                    dedupe,
+                    Done::Acknowledged,
+                )
+                .await
             }
             Command::Resolve { incident } => {
                 let intent = Intent::Resolve { by: user };
-                self.act(target(incident), intent, dedupe, Done::Resolved)
-                    .await
+                self.act(
+                    self.target(incident, thread.as_ref()).await,
+                    intent,
+                    dedupe,
+                    Done::Resolved,
+                )
+                .await
             }
             Command::Cancel { incident } => {
                 let intent = Intent::Cancel { by: user };
-                self.act(target(incident), intent, dedupe, Done::Cancelled)
-                    .await
+                self.act(
+                    self.target(incident, thread.as_ref()).await,
+                    intent,
+                    dedupe,
+                    Done::Cancelled,
+                )
+                .await
             }
             Command::Follow { incident } => {
                 let intent = Intent::Follow { by: user };
-                self.act(target(incident), intent, dedupe, Done::Followed)
-                    .await
+                self.act(
+                    self.target(incident, thread.as_ref()).await,
+                    intent,
+                    dedupe,
+                    Done::Followed,
+                )
+                .await
             }
             Command::Update { incident, text } => {
                 let text = command::display_text(&text);
                 let intent = Intent::Update { by: user, text };
-                self.act(target(incident), intent, dedupe, Done::Updated)
-                    .await
+                self.act(
+                    self.target(incident, thread.as_ref()).await,
+                    intent,
+                    dedupe,
+                    Done::Updated,
+                )
+                .await
             }
             Command::Reassign { incident, user: to } => {
                 let Some(person) = resolve_person(&policy, self.platform, &to) else {
@@ -239,8 +264,13 @@ impl Responder {
                     to: person.clone(),
                     by: user,
                 };
-                self.act(target(incident), intent, dedupe, Done::Reassigned(person))
-                    .await
+                self.act(
+                    self.target(incident, thread.as_ref()).await,
+                    intent,
+                    dedupe,
+                    Done::Reassigned(person),
+                )
+                .await
             }
             Command::Severity { incident, severity } => {
                 let intent = Intent::ChangeSeverity {
@@ -248,7 +278,13 @@ impl Responder {
                     by: user,
                 };
                 let done = Done::SeverityChanged(severity);
-                self.act(target(incident), intent, dedupe, done).await
+                self.act(
+                    self.target(incident, thread.as_ref()).await,
+                    intent,
+                    dedupe,
+                    done,
+                )
+                .await
             }
             Command::Why { .. } => Response::Reply(Reply::NotYet { verb: "why".into() }),
             Command::Later { verb, .. } => Response::Reply(Reply::NotYet {
@@ -258,7 +294,7 @@ impl Responder {
     }
 
     /// The incident a command means: its id, or the thread it was typed in.
-    fn target(
+    async fn target(
         &self,
         incident: Option<IncidentId>,
         thread: Option<&MessageRef>,
@@ -269,11 +305,9 @@ impl Responder {
         let Some(thread) = thread else {
             return Err(Reply::WhichIncident);
         };
-        match self.escalator.store().incident_for_message(thread) {
-            Ok(Some(id)) => Ok(id),
-            Ok(None) => Err(Reply::WhichIncident),
-            Err(error) => Err(failed("look up the thread's incident", &error)),
-        }
+        self.linked_incident(thread)
+            .await
+            .ok_or(Reply::WhichIncident)
     }
 
     async fn escalate(

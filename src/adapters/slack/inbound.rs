@@ -12,7 +12,7 @@ use slack_morphism::prelude::*;
 use tracing::{debug, warn};
 
 use crate::adapters::reply::{reader_locale, reply_text};
-use crate::adapters::request::Request;
+use crate::adapters::request::{Request, RequestKind};
 use crate::adapters::respond::{Reply, Responder, Response};
 use crate::engine::{IncidentId, Platform, UserRef};
 use crate::i18n;
@@ -80,7 +80,7 @@ impl SlackInbound {
             return;
         };
         let thread = match &request.kind {
-            crate::adapters::request::RequestKind::Command {
+            RequestKind::Command {
                 channel, thread, ..
             } => Some((channel.clone(), thread.as_ref().map(|t| t.id.clone()))),
             _ => None,
@@ -91,6 +91,7 @@ impl SlackInbound {
             // its incident; handle them after acknowledging the event.
             let inbound = Arc::clone(self);
             tokio::spawn(async move {
+                let request = inbound.with_thread_root(request).await;
                 inbound.responder.handle(request).await;
             });
             return;
@@ -98,6 +99,47 @@ impl SlackInbound {
         if let Response::Reply(reply) = self.responder.handle(request).await {
             self.reply_later(channel, thread_ts, user, reply);
         }
+    }
+
+    /// A reaction on a message the bot did not post (someone's reply in an incident
+    /// thread) acts on the thread's incident: such a request is pointed at the thread's
+    /// root, found with `conversations.replies`. Only acknowledge and resolve emoji are
+    /// looked up, so other reactions cost no API call.
+    async fn with_thread_root(&self, mut request: Request) -> Request {
+        let RequestKind::Reaction { message, emoji } = &mut request.kind else {
+            return request;
+        };
+        let policy = self.responder.escalator().policy();
+        let is_action = policy.ack_emoji.contains(emoji) || policy.resolve_emoji.contains(emoji);
+        let store = self.responder.escalator().store();
+        if !is_action || !matches!(store.incident_for_message(message), Ok(None)) {
+            return request;
+        }
+        let lookup = SlackApiConversationsRepliesRequest::new(
+            message.channel.clone().into(),
+            message.id.clone().into(),
+        )
+        .with_limit(1);
+        let session = self.client.open_session(self.token.api_token());
+        match session.conversations_replies(&lookup).await {
+            Ok(replies) => {
+                let thread_ts = replies
+                    .messages
+                    .first()
+                    .and_then(|found| found.origin.thread_ts.clone());
+                if let Some(thread_ts) = thread_ts.filter(|ts| ts.0 != message.id) {
+                    message.id = thread_ts.0;
+                }
+            }
+            Err(error) => {
+                debug!(
+                    error_kind = kind_of(&error),
+                    method = "conversations.replies",
+                    "thread lookup failed"
+                );
+            }
+        }
+        request
     }
 
     /// A button or a submitted form.
@@ -112,9 +154,7 @@ impl SlackInbound {
             SlackInteractionEvent::BlockActions(actions) => {
                 let trigger = actions.trigger_id.clone();
                 let channel = match &request.kind {
-                    crate::adapters::request::RequestKind::Button { channel, .. } => {
-                        channel.clone()
-                    }
+                    RequestKind::Button { channel, .. } => channel.clone(),
                     _ => None,
                 };
                 self.button(request, trigger, channel).await;
@@ -153,9 +193,7 @@ impl SlackInbound {
     async fn submission(self: &Arc<Self>, request: Request) -> SlackInteractionResponse {
         let user = request.user.clone();
         let (error_block, channel) = match &request.kind {
-            crate::adapters::request::RequestKind::EscalateForm { channel, .. } => {
-                (input::SUMMARY, Some(channel.clone()))
-            }
+            RequestKind::EscalateForm { channel, .. } => (input::SUMMARY, Some(channel.clone())),
             _ => (input::FIX, None),
         };
         match self.responder.handle(request).await {
