@@ -679,3 +679,26 @@ async fn a_mention_in_the_thread_acts_on_its_incident_and_a_reaction_resolves() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_very_long_summary_is_kept_and_cut_to_slacks_limits_in_messages() {
+    let (workspace, _dir, _bot) = started(Timing::QUICK).await;
+    let summary = "결제 API가 500을 반환해요 🔥 ".repeat(300);
+    let ack = workspace
+        .slash_command(REPORTER, PAYMENTS, &format!("sev1 {summary}"))
+        .await
+        .unwrap();
+    assert!(ack.payload.unwrap().to_string().contains("INC-1"));
+    expect(&workspace, "the root message", |ws| root(ws).is_some()).await;
+    let blocks = root(&workspace).unwrap().blocks.unwrap();
+    for block in blocks.as_array().unwrap() {
+        if let Some(text) = block["text"]["text"].as_str() {
+            assert!(
+                text.chars().count() <= 3000,
+                "a block of {} chars",
+                text.chars().count()
+            );
+        }
+    }
+    expect(&workspace, "the DM page", |ws| ws.dms(ALICE).len() == 1).await;
+}
