@@ -27,8 +27,16 @@ pub enum BotError {
     /// The data folder could not be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// Slack refused the bot token or could not be reached.
-    #[error("could not connect to Slack at {url}: {reason}")]
+    /// Slack answered, but refused the bot (a wrong or revoked token, a missing scope).
+    #[error("Slack refused the bot at {url}: {code}; check the token and the app's scopes")]
+    SlackRefused {
+        /// The API base URL.
+        url: String,
+        /// Slack's error code, e.g. `invalid_auth`.
+        code: String,
+    },
+    /// Slack could not be reached.
+    #[error("could not reach Slack at {url} ({reason}); check the network and slack.api_base_url")]
     SlackUnreachable {
         /// The API base URL.
         url: String,
@@ -143,8 +151,12 @@ async fn start_slack(
         .auth_test()
         .await
         .map_err(|error| match &error {
-            slack_morphism::errors::SlackClientError::ApiError(api) => {
-                unreachable(api.code.clone())
+            slack_morphism::errors::SlackClientError::ApiError(api) => BotError::SlackRefused {
+                url: settings.api_base_url.clone(),
+                code: api.code.clone(),
+            },
+            slack_morphism::errors::SlackClientError::HttpProtocolError(_) => {
+                unreachable("the connection failed".to_owned())
             }
             other => unreachable(kind_of(other).to_owned()),
         })?;

@@ -23,7 +23,7 @@ fn the_demo_plays_one_incident_from_report_to_fix_note() {
         "@bob has taken over INC-1",
         "@bob resolved INC-1",
         "Could you write a short fix note",
-        "#knowledge escalator: Fix note for INC-1",
+        "#knowledge escalator: Fix note for INC-1 · SEV1 Critical: Checkout returned 502",
         "Checkout returned 502 after a gateway config change",
         "INC-1 is closed, fix note captured.",
     ] {

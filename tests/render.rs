@@ -481,7 +481,7 @@ fn a_deputy_page_by_direct_message_says_why() {
     assert_eq!(message.target, Target::Person("bob".into()));
     assert_eq!(message.locale, "en");
     let card = card_of(&message);
-    assert_eq!(card.title, "You're paged: INC-7 · SEV1 Critical");
+    assert_eq!(card.title, "INC-7 · SEV1 Critical");
     assert_eq!(card.summary, "Checkout fails for every card");
     assert_eq!(fields(card), vec![("Reported by", "Rita")]);
     assert_eq!(
@@ -497,7 +497,8 @@ fn a_deputy_page_by_direct_message_says_why() {
     );
     assert_eq!(
         card.fallback,
-        "You're paged for INC-7 · SEV1 Critical: Checkout fails for every card"
+        "Alice hasn't been able to take INC-7 yet, so you're paged as their deputy. \
+         INC-7 · SEV1 Critical: Checkout fails for every card"
     );
 }
 
@@ -508,7 +509,7 @@ fn a_direct_message_is_in_the_recipients_locale() {
 
     assert_eq!(message.locale, "ko");
     let card = card_of(&message);
-    assert_eq!(card.title, "호출: INC-7 · SEV1 Critical");
+    assert_eq!(card.title, "INC-7 · SEV1 Critical");
     assert_eq!(
         card.hint.as_deref(),
         Some(
@@ -518,7 +519,8 @@ fn a_direct_message_is_in_the_recipients_locale() {
     );
     assert_eq!(
         card.fallback,
-        "호출되었어요. INC-7 · SEV1 Critical: Checkout fails for every card"
+        "Alice님이 아직 INC-7 건을 맡지 못해서 대리인으로 호출되었어요. \
+         INC-7 · SEV1 Critical: Checkout fails for every card"
     );
 }
 
@@ -942,7 +944,7 @@ fn the_fix_note_is_published_to_the_knowledge_channel() {
     assert!(card.buttons.is_empty());
     assert_eq!(
         card.fallback,
-        "Fix note for INC-7 · SEV1 Critical: Renewed the certificate and restarted the gateway"
+        "Fix note for INC-7 · SEV1 Critical: Every card payment failed for 20 minutes"
     );
 
     let korean = render_one("ko", &closed_with_note(), Effect::PublishFixNote);

@@ -58,7 +58,13 @@ pub fn reply_text(reply: &Reply, policy: &Policy, locale: &str, markup: &dyn Mar
                     ("state", words.state(incident.state).into()),
                 ],
             );
-            for field in card.fields {
+            // The first line already says the state.
+            let state_label = words.t("card-field-state", &[]);
+            for field in card
+                .fields
+                .iter()
+                .filter(|field| field.label != state_label)
+            {
                 text.push_str(&format!("\n{}: {}", field.label, field.value));
             }
             text
@@ -72,6 +78,9 @@ pub fn reply_text(reply: &Reply, policy: &Policy, locale: &str, markup: &dyn Mar
             "reply-unknown-user",
             &[("name", markup.escape(name).into())],
         ),
+        Reply::NotInPolicy(user) => {
+            words.t("reply-not-in-policy", &[("name", markup.user(user).into())])
+        }
         Reply::NotYet { verb } => words.t("reply-not-yet", &[("verb", verb.clone().into())]),
         Reply::Knowledge { query, hits } => knowledge_text(&words, query, hits, markup),
         Reply::Failed { reference } => {

@@ -82,6 +82,8 @@ pub enum Reply {
     UnknownIncident(IncidentId),
     /// A plain name that matches no configured person.
     UnknownUser(String),
+    /// A mentioned chat user who is not a configured person.
+    NotInPolicy(UserRef),
     /// The command belongs to a later release.
     NotYet {
         /// The command word.
@@ -258,7 +260,14 @@ impl Responder {
             }
             Command::Reassign { incident, user: to } => {
                 let Some(person) = resolve_person(&policy, self.platform, &to) else {
-                    return Response::Reply(Reply::UnknownUser(user_arg_text(&to)));
+                    let reply = match &to {
+                        UserArg::Mention(mention) => Reply::NotInPolicy(UserRef {
+                            platform: self.platform,
+                            id: mention.id.clone(),
+                        }),
+                        UserArg::Name(name) => Reply::UnknownUser(name.clone()),
+                    };
+                    return Response::Reply(reply);
                 };
                 let intent = Intent::Reassign {
                     to: person.clone(),
@@ -501,13 +510,6 @@ fn resolve_person(policy: &Policy, platform: Platform, user: &UserArg) -> Option
                     || person.name.eq_ignore_ascii_case(name)
             })
             .map(|person| person.id.clone()),
-    }
-}
-
-fn user_arg_text(user: &UserArg) -> String {
-    match user {
-        UserArg::Mention(mention) => mention.label.clone().unwrap_or_else(|| mention.id.clone()),
-        UserArg::Name(name) => name.clone(),
     }
 }
 

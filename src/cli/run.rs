@@ -33,10 +33,11 @@ pub fn run(args: &Args, _out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             return EXIT_USAGE;
         }
     };
-    if let Err(errors) = config.resolve_webhooks(env) {
-        print_errors(&errors, err);
-        return EXIT_USAGE;
-    }
+    // Every missing secret is reported at once, not one per attempt.
+    let mut missing = match config.resolve_webhooks(env) {
+        Ok(()) => Vec::new(),
+        Err(errors) => errors.0,
+    };
     let slack = match config
         .settings
         .slack
@@ -45,11 +46,15 @@ pub fn run(args: &Args, _out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     {
         Some(Ok(secrets)) => Some(secrets),
         Some(Err(error)) => {
-            print_errors(&ConfigErrors(vec![error]), err);
-            return EXIT_USAGE;
+            missing.push(error);
+            None
         }
         None => None,
     };
+    if !missing.is_empty() {
+        print_errors(&ConfigErrors(missing), err);
+        return EXIT_USAGE;
+    }
 
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,

@@ -75,6 +75,7 @@ fn describe_steps(policy: &Policy, path: &Path, team: &TeamId) -> String {
         ));
 
         let deputies: Vec<PersonId> = route_deputies(policy, &nobody_away, &people)
+            .recipients
             .into_iter()
             .map(|recipient| recipient.person)
             .collect();

@@ -193,8 +193,13 @@ pub async fn run(data: Option<PathBuf>) -> Result<(), DemoError> {
     })
     .await?;
 
-    let result = script(&workspace, started).await;
-    let incident = escalator.store().incident(IncidentId(1)).ok().flatten();
+    // With --data pointing at an earlier demo's folder, this run's incident is not INC-1.
+    let id = escalator
+        .store()
+        .upcoming_incident_id()
+        .unwrap_or(IncidentId(1));
+    let result = script(&workspace, started, id).await;
+    let incident = escalator.store().incident(id).ok().flatten();
     let _ = stop.send(true);
     let _ = running.await;
     feed.abort();
@@ -214,7 +219,13 @@ pub async fn run(data: Option<PathBuf>) -> Result<(), DemoError> {
     Ok(())
 }
 
-async fn script(workspace: &SlackWorkspace, started: Instant) -> Result<(), DemoError> {
+async fn script(
+    workspace: &SlackWorkspace,
+    started: Instant,
+    id: IncidentId,
+) -> Result<(), DemoError> {
+    let resolve = format!("resolve:{}", id.0);
+    let post_fix = format!("fix:{}", id.0);
     let fail = |what: &'static str| move |_| DemoError::Stalled(what);
 
     narrate(
@@ -266,20 +277,20 @@ async fn script(workspace: &SlackWorkspace, started: Instant) -> Result<(), Demo
 
     narrate(started, "Bob rolls the gateway back and presses Resolve");
     workspace
-        .click_button(BOB, INCIDENTS, &root, "resolve:1", None)
+        .click_button(BOB, INCIDENTS, &root, &resolve, None)
         .await
         .map_err(fail("the Resolve button"))?;
     wait(workspace, "the request for a fix note", |ws| {
         ws.thread(INCIDENTS, &root)
             .iter()
-            .any(|m| m.ts != root && has_button(m, "fix:1"))
+            .any(|m| m.ts != root && has_button(m, &post_fix))
     })
     .await?;
     pause().await;
 
     narrate(started, "Bob presses Post fix and fills in the form");
     workspace
-        .click_button(BOB, INCIDENTS, &root, "fix:1", None)
+        .click_button(BOB, INCIDENTS, &root, &post_fix, None)
         .await
         .map_err(fail("the Post fix button"))?;
     wait(workspace, "the fix-note form", |ws| !ws.views().is_empty()).await?;

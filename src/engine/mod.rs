@@ -420,7 +420,18 @@ fn repage(ctx: Ctx<'_>, outcome: &mut Outcome, step: &Step, n: u32) {
 fn page_deputies(ctx: Ctx<'_>, outcome: &mut Outcome, step: &Step) {
     let cursor = outcome.incident.cursor.clone();
     let presence = Presence::new(ctx.absences, ctx.now);
-    let deputies = route_deputies(ctx.policy, &presence, &cursor.step_paged);
+    let routing = route_deputies(ctx.policy, &presence, &cursor.step_paged);
+    for skip in routing.skips {
+        outcome.record_and_announce(
+            ctx.now,
+            Event::Skipped {
+                person: skip.person,
+                deputy: skip.deputy,
+                reason: skip.reason,
+            },
+        );
+    }
+    let deputies = routing.recipients;
     if deputies.is_empty() {
         enter_step(ctx, outcome, cursor.step + 1, PageReason::First);
         return;
@@ -562,6 +573,14 @@ fn reassign(
     incident.acknowledged_at.get_or_insert(ctx.now);
     incident.assignee = Some(to.clone());
     incident.timer = None;
+    // The hand-over is announced before the new owner is told, so the thread reads in
+    // the order things happened.
+    let event = Event::Reassigned {
+        from,
+        to: to.clone(),
+        by: by.clone(),
+    };
+    outcome.record_and_announce(ctx.now, event.clone());
     page_person(
         ctx,
         outcome,
@@ -570,12 +589,6 @@ fn reassign(
         &to,
         PageReason::Reassigned,
     );
-    let event = Event::Reassigned {
-        from,
-        to,
-        by: by.clone(),
-    };
-    outcome.record_and_announce(ctx.now, event.clone());
     outcome.effects.push(Effect::RefreshRoot);
     outcome.tell_followers(event);
     Ok(())

@@ -140,26 +140,25 @@ pub fn route_step(policy: &Policy, presence: &Presence<'_>, team: &TeamId, step:
 }
 
 /// The deputies to page when the step's people stayed silent: the first present deputy of
-/// each, excluding anyone already paged on this step.
+/// each, excluding anyone already paged on this step, and the absent deputies passed over.
 pub fn route_deputies(
     policy: &Policy,
     presence: &Presence<'_>,
     step_paged: &[PersonId],
-) -> Vec<Recipient> {
+) -> Routing {
     let mut exclude: BTreeSet<PersonId> = step_paged.iter().cloned().collect();
-    let mut recipients = Vec::new();
+    let mut routing = Routing::default();
 
     for person in step_paged {
-        let mut ignored = Vec::new();
-        let Some(deputy) = first_present_deputy(policy, presence, person, &exclude, &mut ignored)
-        else {
+        let deputy = first_present_deputy(policy, presence, person, &exclude, &mut routing.skips);
+        let Some(deputy) = deputy else {
             continue;
         };
         exclude.insert(deputy.clone());
-        recipients.push(Recipient {
+        routing.recipients.push(Recipient {
             person: deputy,
             stands_in_for: Some(person.clone()),
         });
     }
-    recipients
+    routing
 }

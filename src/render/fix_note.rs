@@ -66,7 +66,7 @@ pub(super) fn note_card(
         "fix-note-fallback",
         &[
             ("title", title.clone().into()),
-            ("fix", markup.escape(&note.fix).into()),
+            ("what", markup.escape(&note.summary).into()),
         ],
     );
     Some(Card {

@@ -132,6 +132,7 @@ fn direct_card(words: &Words<'_>, incident: &Incident, page: &Page<'_>) -> Card 
     let fallback = words.t(
         "page-direct-fallback",
         &[
+            ("reason", reason_text(words, incident, page).into()),
             ("title", title.clone().into()),
             ("summary", summary.clone().into()),
         ],

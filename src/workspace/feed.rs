@@ -256,9 +256,48 @@ pub(crate) fn resolve_mentions(text: &str, resolve: impl Fn(&str) -> String) -> 
     out
 }
 
+/// Rewrites `<#C…>` and `<#C…|name>` channel mentions with `resolve`, as `#name`.
+pub(crate) fn resolve_channel_mentions(text: &str, resolve: impl Fn(&str) -> String) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("<#") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('>') else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let id = after[..end].split('|').next().unwrap_or_default();
+        out.push('#');
+        out.push_str(&resolve(id));
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn channel_mentions_become_names() {
+        let resolve = |id: &str| {
+            if id == "C1" {
+                "incidents".to_string()
+            } else {
+                id.to_string()
+            }
+        };
+        assert_eq!(
+            resolve_channel_mentions("see <#C1> and <#C2|other> now", resolve),
+            "see #incidents and #C2 now"
+        );
+        assert_eq!(
+            resolve_channel_mentions("broken <#C1", resolve),
+            "broken <#C1"
+        );
+    }
 
     #[test]
     fn mentions_become_names() {

@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio::sync::{broadcast, mpsc, watch};
 
 use super::faults::FaultRule;
-use super::feed::{resolve_mentions, WorkspaceEvent, WorkspaceEventKind};
+use super::feed::{resolve_channel_mentions, resolve_mentions, WorkspaceEvent, WorkspaceEventKind};
 use super::ids::TsClock;
 use super::records::{
     AckReceipt, ApiCall, ChannelMessage, EnvelopeKind, EphemeralMessage, OpenedView,
@@ -240,7 +240,14 @@ impl Shared {
 
     /// Text with `<@U…>` mentions rewritten to `@name`.
     pub(crate) fn readable(&self, text: &str) -> String {
-        resolve_mentions(text, |id| self.user_name(id))
+        let users = resolve_mentions(text, |id| self.user_name(id));
+        resolve_channel_mentions(&users, |id| {
+            self.setup
+                .channels
+                .iter()
+                .find(|channel| channel.id == id)
+                .map_or_else(|| id.to_string(), |channel| channel.name.clone())
+        })
     }
 
     /// `#name` for a channel, `DM with name` for a DM.

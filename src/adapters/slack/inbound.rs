@@ -11,7 +11,7 @@ use std::sync::Arc;
 use slack_morphism::prelude::*;
 use tracing::{debug, warn};
 
-use crate::adapters::reply::{reader_locale, reply_text};
+use crate::adapters::reply::reply_text;
 use crate::adapters::request::{Request, RequestKind};
 use crate::adapters::respond::{Reply, Responder, Response};
 use crate::engine::{IncidentId, Platform, UserRef};
@@ -42,17 +42,22 @@ impl SlackInbound {
         }
     }
 
-    fn locale_of(&self, user: &UserRef) -> String {
+    /// The reader's language: theirs if they are in the policy, else that of the team
+    /// whose channel they wrote in, else the default.
+    fn locale_of(&self, user: &UserRef, channel: Option<&str>) -> String {
         let policy = self.responder.escalator().policy();
         let person = policy
             .person_by_account(Platform::Slack, &user.id)
             .map(|p| p.id.clone());
-        reader_locale(&policy, person.as_ref()).to_owned()
+        let team = channel
+            .and_then(|channel| policy.team_for_channel(Platform::Slack, channel))
+            .map(|team| team.id.clone());
+        i18n::pick_locale(&policy, person.as_ref(), team.as_ref()).to_owned()
     }
 
-    fn text_of(&self, reply: &Reply, user: &UserRef) -> String {
+    fn text_of(&self, reply: &Reply, user: &UserRef, channel: Option<&str>) -> String {
         let policy = self.responder.escalator().policy();
-        reply_text(reply, &policy, &self.locale_of(user), &SlackMarkup)
+        reply_text(reply, &policy, &self.locale_of(user, channel), &SlackMarkup)
     }
 
     /// A slash command; the returned content is shown to the user only.
@@ -60,12 +65,14 @@ impl SlackInbound {
         let request = events::command_request(&event);
         let user = request.user.clone();
         let content = match self.responder.handle(request).await {
-            Response::Reply(reply) => text_content(&self.text_of(&reply, &user)),
+            Response::Reply(reply) => {
+                text_content(&self.text_of(&reply, &user, Some(&event.channel_id.0)))
+            }
             Response::OpenEscalateForm { channel } => {
                 let view = self.escalate_form(&user, &channel);
                 match self.open_view(&event.trigger_id, view).await {
                     Ok(()) => SlackMessageContent::new(),
-                    Err(reply) => text_content(&self.text_of(&reply, &user)),
+                    Err(reply) => text_content(&self.text_of(&reply, &user, Some(&channel))),
                 }
             }
             Response::OpenFixNoteForm { .. } | Response::Nothing => SlackMessageContent::new(),
@@ -200,7 +207,8 @@ impl SlackInbound {
             Response::Reply(
                 reply @ (Reply::Rejected { .. } | Reply::NoTeam { .. } | Reply::Failed { .. }),
             ) => {
-                let errors = HashMap::from([(error_block.to_owned(), self.text_of(&reply, &user))]);
+                let text = self.text_of(&reply, &user, channel.as_deref());
+                let errors = HashMap::from([(error_block.to_owned(), text)]);
                 SlackViewSubmissionResponse::Errors(SlackViewSubmissionErrorsResponse::new(errors))
                     .into()
             }
@@ -216,7 +224,7 @@ impl SlackInbound {
     }
 
     fn escalate_form(&self, user: &UserRef, channel: &str) -> serde_json::Value {
-        let locale = self.locale_of(user);
+        let locale = self.locale_of(user, Some(channel));
         let t = |key: &str| i18n::text(&locale, key, &[]);
         let field = |name: &str| FormField {
             label: t(&format!("escalate-form-{name}")),
@@ -233,7 +241,10 @@ impl SlackInbound {
     }
 
     fn fix_note_form(&self, user: &UserRef, incident: IncidentId) -> serde_json::Value {
-        fix_note_view(&render::fix_note_form(&self.locale_of(user)), incident)
+        fix_note_view(
+            &render::fix_note_form(&self.locale_of(user, None)),
+            incident,
+        )
     }
 
     async fn open_view(
@@ -272,7 +283,7 @@ impl SlackInbound {
     ) {
         let inbound = Arc::clone(self);
         tokio::spawn(async move {
-            let text = inbound.text_of(&reply, &user);
+            let text = inbound.text_of(&reply, &user, Some(&channel));
             let mut request = SlackApiChatPostEphemeralRequest::new(
                 channel.into(),
                 user.id.clone().into(),
@@ -296,7 +307,7 @@ impl SlackInbound {
     fn dm_later(self: &Arc<Self>, user: UserRef, reply: Reply) {
         let inbound = Arc::clone(self);
         tokio::spawn(async move {
-            let text = inbound.text_of(&reply, &user);
+            let text = inbound.text_of(&reply, &user, None);
             let session = inbound.client.open_session(inbound.token.api_token());
             let open =
                 SlackApiConversationsOpenRequest::new().with_users(vec![user.id.clone().into()]);

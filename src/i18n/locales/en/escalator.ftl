@@ -49,8 +49,8 @@ page-stand-in = { $of } is away, so you're paged for { $incident } in their plac
 page-severity-changed = { $incident } is now { $severity }, and its new path pages you.
 page-reassigned = { $incident } was handed over to you. It's yours now.
 page-thread = { $person }: { $text }
-page-direct-title = You're paged: { $title }
-page-direct-fallback = You're paged for { $title }: { $summary }
+page-direct-title = { $title }
+page-direct-fallback = { $reason } { $title }: { $summary }
 page-channel-person =
     { $everyone } { $person } is being paged for { $incident }. If you can help, please join the thread.
     { $title }: { $summary }
@@ -109,7 +109,7 @@ fix-note-incident = Incident
 fix-note-team = Team
 fix-note-author = Written by
 fix-note-empty = Not given
-fix-note-fallback = Fix note for { $title }: { $fix }
+fix-note-fallback = Fix note for { $title }: { $what }
 fix-note-form-title = Post the fix note
 fix-note-form-submit = Post
 fix-note-form-summary-hint = What did people notice, and when?
@@ -213,6 +213,7 @@ reply-done-fix-note = Thank you! The fix note for { $incident } is saved and sha
 reply-which-incident = Which incident do you mean? Add its id, like INC-7, or mention me in the incident's thread.
 reply-unknown-incident = There's no incident { $incident }.
 reply-unknown-user = I couldn't find “{ $name }” in the escalation policy. Mention the person, or use their id from the policy.
+reply-not-in-policy = { $name } is not in the escalation policy yet, so the incident can't be handed to them. An admin can add them to the policy.
 reply-not-yet = “/escalate { $verb }” isn't available yet.
 reply-no-team = This channel doesn't belong to a team yet, so I don't know whom to page. Please escalate from your team's channel, or ask an admin to add this one.
 reply-failed = Sorry, something went wrong on my side and nothing was changed. Please try again; if it keeps failing, tell an admin (reference { $reference }).

@@ -50,8 +50,8 @@ page-stand-in = { $of }님이 부재 중이라 대신 { $incident } 건으로 �
 page-severity-changed = { $incident } 건의 심각도가 바뀌어서({ $severity }) 새 경로에 따라 호출되었어요.
 page-reassigned = { $incident } 건의 담당자로 지정되었어요.
 page-thread = { $person }님, { $text }
-page-direct-title = 호출: { $title }
-page-direct-fallback = 호출되었어요. { $title }: { $summary }
+page-direct-title = { $title }
+page-direct-fallback = { $reason } { $title }: { $summary }
 page-channel-person =
     { $everyone } { $incident } 건으로 { $person }님을 호출하고 있어요. 도울 수 있는 분은 스레드에 참여해 주세요.
     { $title }: { $summary }
@@ -110,7 +110,7 @@ fix-note-incident = 인시던트
 fix-note-team = 팀
 fix-note-author = 작성자
 fix-note-empty = 없음
-fix-note-fallback = { $title } 해결 노트: { $fix }
+fix-note-fallback = { $title } 해결 노트: { $what }
 fix-note-form-title = 해결 노트 작성
 fix-note-form-submit = 올리기
 fix-note-form-summary-hint = 언제, 어떤 문제가 있었나요?
@@ -211,6 +211,7 @@ reply-done-fix-note = 감사해요! { $incident } 건의 해결 노트를 저장
 reply-which-incident = 어떤 인시던트인가요? INC-7처럼 번호를 붙이거나, 인시던트 스레드에서 저를 멘션해 주세요.
 reply-unknown-incident = { $incident } 건은 없어요.
 reply-unknown-user = 에스컬레이션 정책에서 “{ $name }”님을 찾지 못했어요. 그 사람을 멘션하거나 정책에 있는 아이디를 써 주세요.
+reply-not-in-policy = { $name }님은 아직 에스컬레이션 정책에 없어서 인시던트를 넘길 수 없어요. 관리자가 정책에 추가할 수 있어요.
 reply-not-yet = “/escalate { $verb }” 명령은 아직 쓸 수 없어요.
 reply-no-team = 이 채널은 아직 어느 팀에도 속하지 않아서 누구를 호출할지 알 수 없어요. 팀 채널에서 에스컬레이션하시거나, 관리자에게 이 채널을 추가해 달라고 요청해 주세요.
 reply-failed = 죄송해요, 제 쪽에서 문제가 생겨 아무것도 바뀌지 않았어요. 다시 시도해 주시고, 계속 안 되면 관리자에게 알려 주세요(참조 번호 { $reference }).
