@@ -702,3 +702,40 @@ async fn a_very_long_summary_is_kept_and_cut_to_slacks_limits_in_messages() {
     }
     expect(&workspace, "the DM page", |ws| ws.dms(ALICE).len() == 1).await;
 }
+
+#[tokio::test]
+async fn a_second_acknowledge_click_is_told_who_owns_the_incident() {
+    let (workspace, _dir, _bot) = started(Timing {
+        ack_seconds: 60,
+        repages: 0,
+        repage_seconds: 0,
+    })
+    .await;
+    workspace
+        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
+        .await
+        .unwrap();
+    expect(&workspace, "the DM page", |ws| ws.dms(ALICE).len() == 1).await;
+    let page = workspace.dms(ALICE)[0].clone();
+
+    // The page's button stays on the direct message after it is used.
+    workspace
+        .click_button(ALICE, &page.channel, &page.ts, "ack:1", None)
+        .await
+        .unwrap();
+    expect(&workspace, "the hand-over", |ws| {
+        thread_count(ws, "has taken over INC-1") == 1
+    })
+    .await;
+    workspace
+        .click_button(ALICE, &page.channel, &page.ts, "ack:1", None)
+        .await
+        .unwrap();
+    expect(&workspace, "the private answer", |ws| {
+        ephemeral_texts(ws, ALICE)
+            .iter()
+            .any(|t| t.contains("already taken this incident over"))
+    })
+    .await;
+    assert_eq!(thread_count(&workspace, "has taken over INC-1"), 1);
+}
