@@ -181,6 +181,7 @@ pub async fn run(data: Option<PathBuf>) -> Result<(), DemoError> {
             app_token: Some(SecretString::from("xapp-demo-app-token")),
             signing_secret: None,
         }),
+        discord: None,
     };
     let bot = Bot::start(config, secrets, Arc::new(SystemClock)).await?;
     let escalator = Arc::clone(bot.escalator());
