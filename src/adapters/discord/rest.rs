@@ -193,7 +193,7 @@ impl Rest {
 
 /// The wait a 429 asks for: the body's `retry_after` (seconds, fractional), else the
 /// `Retry-After` header, else one second.
-fn rate_limited(body: &Value, header_after: Option<f64>) -> RestError {
+pub fn rate_limited(body: &Value, header_after: Option<f64>) -> RestError {
     let seconds = body
         .get("retry_after")
         .and_then(Value::as_f64)
