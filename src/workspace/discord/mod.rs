@@ -33,7 +33,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::{Json, Router};
 use serde_json::{json, Value};
-use tokio::sync::{watch, Notify};
+use tokio::sync::{broadcast, watch, Notify};
 
 pub use payloads::Emoji;
 use payloads::InteractionBase;
@@ -173,9 +173,45 @@ struct Shared {
     inner: Mutex<Inner>,
     changed: Notify,
     dispatched: watch::Sender<u64>,
+    feed: broadcast::Sender<String>,
 }
 
 impl Shared {
+    /// A readable name for a channel: `#name`, `thread of <id>`, or `DM`.
+    fn channel_name(&self, id: &str) -> String {
+        if let Some((_, name, _)) = self.setup.channels.iter().find(|(c, _, _)| c == id) {
+            return format!("#{name}");
+        }
+        let inner = self.lock();
+        if let Some((user, _)) = inner.dms.iter().find(|(_, channel)| *channel == id) {
+            let user = user.clone();
+            drop(inner);
+            return format!("DM to {}", self.user_name(&user));
+        }
+        "incident thread".to_owned()
+    }
+
+    fn user_name(&self, id: &str) -> String {
+        self.setup
+            .users
+            .iter()
+            .find(|user| user.id == id)
+            .map(|user| format!("@{}", user.name))
+            .unwrap_or_else(|| format!("@{id}"))
+    }
+
+    /// Tells the feed what happened, with user ids shown as names.
+    fn narrate(&self, line: String) {
+        let mut line = line;
+        for user in &self.setup.users {
+            line = line.replace(&format!("<@{}>", user.id), &format!("@{}", user.name));
+        }
+        for (id, name, _) in &self.setup.channels {
+            line = line.replace(&format!("<#{id}>"), &format!("#{name}"));
+        }
+        let _ = self.feed.send(line);
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner
             .lock()
@@ -238,12 +274,14 @@ impl DiscordWorkspace {
             inner.channel_types.insert(id.clone(), *kind);
         }
         let (dispatched, _) = watch::channel(0);
+        let (feed, _) = broadcast::channel(256);
         let shared = Arc::new(Shared {
             setup,
             addr,
             inner: Mutex::new(inner),
             changed: Notify::new(),
             dispatched,
+            feed,
         });
         let router = Router::new()
             .route("/gateway", get(gateway))
@@ -263,6 +301,11 @@ impl DiscordWorkspace {
     /// The setup it started with.
     pub fn setup(&self) -> &DiscordSetup {
         &self.shared.setup
+    }
+
+    /// A readable line per message, edit, command and reaction, for the demo.
+    pub fn events(&self) -> broadcast::Receiver<String> {
+        self.shared.feed.subscribe()
     }
 
     /// Every REST call so far.
@@ -380,6 +423,18 @@ impl DiscordWorkspace {
         made_at: Option<chrono::DateTime<chrono::Utc>>,
     ) -> String {
         let command_id = self.shared.setup.application.clone();
+        self.shared.narrate(format!(
+            "{} in {}: /escalate {sub} {}",
+            self.shared.user_name(user),
+            self.shared.channel_name(channel),
+            options
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|o| o["value"].to_string().trim_matches('"').to_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
         self.send_interaction(
             |base| payloads::command(base, &command_id, sub, options),
             user,
@@ -395,6 +450,11 @@ impl DiscordWorkspace {
         let message_json =
             payloads::message(&message.id, &message.channel, bot, &message.body, &at);
         let channel = message.channel.clone();
+        self.shared.narrate(format!(
+            "{} clicks [{custom_id}] in {}",
+            self.shared.user_name(user),
+            self.shared.channel_name(&channel)
+        ));
         self.send_interaction(
             |base| payloads::button(base, custom_id, message_json),
             user,
@@ -425,6 +485,16 @@ impl DiscordWorkspace {
         let guild = (!is_dm).then_some(self.shared.setup.guild.as_str());
         let member = (!is_dm).then(|| payloads::member(self.shared.user_json(user)));
         let data = payloads::reaction(user, &message.channel, &message.id, guild, emoji, member);
+        self.shared.narrate(format!(
+            "{} reacts {} in {}",
+            self.shared.user_name(user),
+            match emoji {
+                Emoji::Unicode(text) => text.clone(),
+                Emoji::Custom { name, id } =>
+                    name.clone().unwrap_or_else(|| format!("custom emoji {id}")),
+            },
+            self.shared.channel_name(&message.channel)
+        ));
         self.shared.dispatch("MESSAGE_REACTION_ADD", data)
     }
 
@@ -540,8 +610,20 @@ fn route(shared: &Shared, method: &Method, path: &str, body: Value) -> Response 
             shared.lock().commands = commands.clone();
             Json(Value::Array(commands)).into_response()
         }
-        ("POST", ["interactions", _, _, "callback"]) => StatusCode::NO_CONTENT.into_response(),
+        ("POST", ["interactions", _, _, "callback"]) => {
+            if body["type"].as_u64() == Some(9) {
+                shared.narrate(format!(
+                    "bot opens the form \"{}\"",
+                    body["data"]["title"].as_str().unwrap_or_default()
+                ));
+            }
+            StatusCode::NO_CONTENT.into_response()
+        }
         ("PATCH", ["webhooks", _, _, "messages", "@original"]) | ("POST", ["webhooks", _, _]) => {
+            shared.narrate(format!(
+                "bot → (only you can see this): {}",
+                body["content"].as_str().unwrap_or_default()
+            ));
             let mut inner = shared.lock();
             let id = Shared::snowflake(&mut inner);
             Json(payloads::message(&id, "0", bot, &body, &now)).into_response()
@@ -566,11 +648,19 @@ fn route(shared: &Shared, method: &Method, path: &str, body: Value) -> Response 
                 return unknown_channel();
             }
             let id = Shared::snowflake(&mut inner);
-            inner.messages.push(Posted {
+            let posted = Posted {
                 id: id.clone(),
                 channel: channel.to_string(),
                 body: body.clone(),
-            });
+            };
+            inner.messages.push(posted.clone());
+            drop(inner);
+            let line = format!(
+                "bot → {}: {}",
+                shared.channel_name(channel),
+                posted.text().trim()
+            );
+            shared.narrate(line);
             Json(payloads::message(&id, channel, bot, &body, &now)).into_response()
         }
         ("PATCH", ["channels", channel, "messages", message]) => {
@@ -587,6 +677,13 @@ fn route(shared: &Shared, method: &Method, path: &str, body: Value) -> Response 
                     .into_response();
             };
             posted.body = body.clone();
+            let text = posted.text();
+            drop(inner);
+            let first_line = text.trim().lines().next().unwrap_or_default().to_owned();
+            shared.narrate(format!(
+                "bot edits its message in {}: {first_line}",
+                shared.channel_name(channel)
+            ));
             Json(payloads::message(message, channel, bot, &body, &now)).into_response()
         }
         ("POST", ["channels", channel, "messages", message, "threads"]) => {
@@ -607,11 +704,19 @@ fn route(shared: &Shared, method: &Method, path: &str, body: Value) -> Response 
             let thread = Shared::snowflake(&mut inner);
             inner.channel_types.insert(thread.clone(), 11);
             let message = body["message"].clone();
-            inner.messages.push(Posted {
+            let posted = Posted {
                 id: thread.clone(),
                 channel: forum.to_string(),
                 body: message,
-            });
+            };
+            inner.messages.push(posted.clone());
+            drop(inner);
+            let line = format!(
+                "bot → forum post in {}: {}",
+                shared.channel_name(forum),
+                posted.text().trim()
+            );
+            shared.narrate(line);
             let name = body["name"].as_str().unwrap_or_default();
             Json(payloads::channel(
                 &thread,
