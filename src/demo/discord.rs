@@ -228,15 +228,22 @@ async fn script(workspace: &DiscordWorkspace, started: Instant) -> Result<(), De
         .last()
         .cloned()
         .ok_or(DemoError::Stalled("Bob's page"))?;
-    workspace.react(bob, &page, &Emoji::Unicode("👀".to_owned()));
     let root = root(workspace).ok_or(DemoError::Stalled("the incident's root message"))?;
     let thread = root.id.clone();
-    wait(workspace, "the hand-over to Bob", |ws| {
+    let is_taken = |ws: &DiscordWorkspace| {
         ws.messages_in(&thread)
             .iter()
             .any(|m| m.text().contains(&format!("<@{bob}> has taken over")))
-    })
-    .await?;
+    };
+    // The page shows a moment before the bot has recorded it as the incident's; a
+    // reaction in that moment is not linked yet, so Bob reacts again, as a person would.
+    for _ in 0..10 {
+        workspace.react(bob, &page, &Emoji::Unicode("👀".to_owned()));
+        if workspace.wait_until(Duration::from_secs(2), is_taken).await {
+            break;
+        }
+    }
+    wait(workspace, "the hand-over to Bob", is_taken).await?;
 
     narrate(started, "Bob rolls the gateway back and presses Resolve");
     workspace.click(bob, &root, "resolve:1");
