@@ -553,3 +553,67 @@ async fn the_discord_demo_plays_the_whole_flow() {
         "{stdout}"
     );
 }
+
+#[tokio::test]
+async fn a_command_in_the_thread_acts_on_its_incident_and_a_refused_token_falls_back() {
+    let (ws, _dir, bot) = started(INCIDENTS).await;
+    let interaction = open(&ws, "Invoices are not sent");
+    reply_to(&ws, &bot, &interaction).await;
+    expect(&ws, &bot, "the thread", |ws| {
+        ws.calls()
+            .iter()
+            .any(|call| call.path.ends_with("/threads"))
+    })
+    .await;
+    let thread_id = root(&ws).unwrap().id;
+
+    // `/escalate ack` typed in the incident's thread, without a number.
+    let ack = ws.slash(ALICE, &thread_id, "ack", json!([]));
+    let reply = reply_to(&ws, &bot, &ack).await;
+    assert!(reply.contains("INC-1"), "{reply}");
+    expect(&ws, &bot, "the hand-over", |ws| {
+        thread_count(ws, &format!("<@{ALICE}> has taken over INC-1")) == 1
+    })
+    .await;
+
+    // Discord refuses the edit (the token is no longer valid): the reply goes to the
+    // channel instead, mentioning the user.
+    ws.fail_next(
+        Method::PATCH,
+        "/messages/@original",
+        401,
+        json!({"message": "Invalid Webhook Token", "code": 50027}),
+    );
+    ws.slash(
+        REPORTER,
+        PAYMENTS,
+        "status",
+        json!([{"name": "incident", "type": 4, "value": 1}]),
+    );
+    expect(&ws, &bot, "the reply in the channel", |ws| {
+        ws.messages_in(PAYMENTS)
+            .iter()
+            .any(|m| m.text().starts_with(&format!("<@{REPORTER}>")) && m.text().contains("INC-1"))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn missing_access_is_reported_to_the_admins_in_plain_words() {
+    let (ws, _dir, bot) = started(INCIDENTS).await;
+    // The first direct message (Alice's page) is refused with 50001 Missing Access.
+    ws.fail_next(
+        Method::POST,
+        "/users/@me/channels",
+        403,
+        json!({"message": "Missing Access", "code": 50001}),
+    );
+    let interaction = open(&ws, "Payouts are late");
+    reply_to(&ws, &bot, &interaction).await;
+    expect(&ws, &bot, "the admin alert", |ws| {
+        dms(ws, CAROL)
+            .iter()
+            .any(|m| m.text().contains("the platform answered missing\\_access"))
+    })
+    .await;
+}
