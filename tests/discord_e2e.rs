@@ -617,3 +617,22 @@ async fn missing_access_is_reported_to_the_admins_in_plain_words() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn acknowledge_pressed_on_a_direct_message_page_hands_the_incident_over() {
+    let (ws, _dir, bot) = started(INCIDENTS).await;
+    let interaction = open(&ws, "Checkout is slow");
+    reply_to(&ws, &bot, &interaction).await;
+    expect(&ws, &bot, "the DM page", |ws| !dms(ws, ALICE).is_empty()).await;
+    let page = dms(&ws, ALICE)[0].clone();
+    assert_eq!(page.button_ids(), ["ack:1", "resolve:1", "fix:1"]);
+
+    // In a direct message Discord sends `user` and no member or guild.
+    let click = ws.click(ALICE, &page, "ack:1");
+    let reply = reply_to(&ws, &bot, &click).await;
+    assert!(reply.contains("INC-1"), "{reply}");
+    expect(&ws, &bot, "the hand-over", |ws| {
+        thread_count(ws, &format!("<@{ALICE}> has taken over INC-1")) == 1
+    })
+    .await;
+}

@@ -393,11 +393,12 @@ impl DiscordWorkspace {
     ) -> String {
         let (id, token) = self.interaction_ids(made_at);
         let base_json = self.base(user, channel, &id, &token);
+        let is_dm = self.shared.lock().channel_types.get(channel) == Some(&1);
         let base = InteractionBase {
             id: &id,
             token: &token,
             application: &self.shared.setup.application,
-            guild: &self.shared.setup.guild,
+            guild: (!is_dm).then_some(self.shared.setup.guild.as_str()),
             channel,
             user: base_json["user"].clone(),
         };

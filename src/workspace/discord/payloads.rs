@@ -72,31 +72,47 @@ pub struct InteractionBase<'a> {
     pub token: &'a str,
     /// The application.
     pub application: &'a str,
-    /// The guild.
-    pub guild: &'a str,
+    /// The guild; `None` in a direct-message channel.
+    pub guild: Option<&'a str>,
     /// The channel.
     pub channel: &'a str,
     /// Who.
     pub user: Value,
 }
 
+/// An interaction in a guild carries `member` (with the user inside); one in a direct
+/// message carries `user` and no guild, as Discord sends them.
 fn interaction(base: &InteractionBase<'_>, kind: u8, data: Value) -> Value {
-    json!({
+    let mut payload = json!({
         "id": base.id, "application_id": base.application, "type": kind, "data": data,
-        "guild_id": base.guild, "channel_id": base.channel,
-        "channel": {"id": base.channel, "type": 0},
-        "member": member(base.user.clone()),
+        "channel_id": base.channel,
         "token": base.token, "version": 1, "app_permissions": "2248473465835073",
-        "locale": "en-US", "guild_locale": "en-US", "entitlements": [],
-        "authorizing_integration_owners": {"0": base.guild},
-        "context": 0, "attachment_size_limit": 26_214_400,
-    })
+        "locale": "en-US", "entitlements": [],
+        "attachment_size_limit": 26_214_400,
+    });
+    match base.guild {
+        Some(guild) => {
+            payload["guild_id"] = json!(guild);
+            payload["guild_locale"] = json!("en-US");
+            payload["channel"] = json!({"id": base.channel, "type": 0});
+            payload["member"] = member(base.user.clone());
+            payload["authorizing_integration_owners"] = json!({"0": guild});
+            payload["context"] = json!(0);
+        }
+        None => {
+            payload["channel"] = json!({"id": base.channel, "type": 1});
+            payload["user"] = base.user.clone();
+            payload["authorizing_integration_owners"] = json!({"0": "1100000000000000001"});
+            payload["context"] = json!(1);
+        }
+    }
+    payload
 }
 
 /// `/escalate <subcommand>` with `options` (a list of `{name, type, value}`).
 pub fn command(base: &InteractionBase<'_>, command_id: &str, sub: &str, options: Value) -> Value {
     let data = json!({
-        "id": command_id, "name": "escalate", "type": 1, "guild_id": base.guild,
+        "id": command_id, "name": "escalate", "type": 1,
         "options": [{"name": sub, "type": 1, "options": options}],
     });
     interaction(base, 2, data)
@@ -192,7 +208,7 @@ mod tests {
             id: "1200000000000000001",
             token: "token-1",
             application: "1100000000000000001",
-            guild: "1000000000000000001",
+            guild: Some("1000000000000000001"),
             channel: "1000000000000000010",
             user: user("1000000000000000100", "rita", false),
         }
@@ -211,6 +227,16 @@ mod tests {
         };
         assert_eq!(command.user.id.get(), 1_000_000_000_000_000_100);
         assert_eq!(command.data.options[0].name, "open");
+    }
+
+    fn message_in_dm() -> Value {
+        message(
+            "1400000000000000002",
+            "1600000000000000001",
+            user("1000000000000000999", "escalator", true),
+            &json!({"content": "paged"}),
+            "2024-01-01T00:00:00.000000+00:00",
+        )
     }
 
     #[test]
@@ -234,6 +260,18 @@ mod tests {
             panic!("not a modal submission");
         };
         assert_eq!(modal.data.components.len(), 2);
+
+        let in_dm = InteractionBase {
+            guild: None,
+            ..base()
+        };
+        let Interaction::Component(click) =
+            serde_json::from_value(button(&in_dm, "ack:1", message_in_dm())).unwrap()
+        else {
+            panic!("not a component interaction");
+        };
+        assert!(click.member.is_none() && click.guild_id.is_none());
+        assert_eq!(click.user.id.get(), 1_000_000_000_000_000_100);
     }
 
     #[test]
