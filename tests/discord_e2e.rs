@@ -20,6 +20,8 @@ const GUEST: &str = "1000000000000000104";
 const PAYMENTS: &str = "1000000000000000010";
 const INCIDENTS: &str = "1000000000000000011";
 const KNOWLEDGE: &str = "1000000000000000012";
+/// A plain text channel used as the knowledge channel instead of the forum.
+const KNOWLEDGE_TEXT: &str = "1000000000000000013";
 const TOKEN: &str = "discord-test-bot-token-0123456789";
 /// A custom emoji the policy accepts as an acknowledgement; Discord may send it nameless.
 const CUSTOM_ACK: &str = "1500000000000000001";
@@ -50,13 +52,19 @@ async fn workspace() -> DiscordWorkspace {
             (PAYMENTS.into(), "payments".into(), 0),
             (INCIDENTS.into(), "incidents".into(), 0),
             (KNOWLEDGE.into(), "knowledge".into(), 15),
+            (KNOWLEDGE_TEXT.into(), "knowledge-text".into(), 0),
         ],
     })
     .await
     .expect("workspace starts")
 }
 
-fn write_config(dir: &Path, base_url: &str, incident_channel: &str) -> PathBuf {
+fn write_config(
+    dir: &Path,
+    base_url: &str,
+    incident_channel: &str,
+    knowledge_channel: &str,
+) -> PathBuf {
     let config = dir.join("bot-config");
     std::fs::create_dir_all(&config).unwrap();
     let settings = format!(
@@ -91,7 +99,7 @@ name = "Payments"
 [team.discord]
 channels = ["{PAYMENTS}"]
 incident_channel = "{incident_channel}"
-knowledge_channel = "{KNOWLEDGE}"
+knowledge_channel = "{knowledge_channel}"
 "#
         ),
     )
@@ -159,9 +167,21 @@ impl Drop for Bot {
 }
 
 async fn started(incident_channel: &str) -> (DiscordWorkspace, tempfile::TempDir, Bot) {
+    started_with(incident_channel, KNOWLEDGE).await
+}
+
+async fn started_with(
+    incident_channel: &str,
+    knowledge_channel: &str,
+) -> (DiscordWorkspace, tempfile::TempDir, Bot) {
     let workspace = workspace().await;
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &workspace.base_url(), incident_channel);
+    let config = write_config(
+        dir.path(),
+        &workspace.base_url(),
+        incident_channel,
+        knowledge_channel,
+    );
     let log = dir.path().join("bot.log");
     let child = Command::new(env!("CARGO_BIN_EXE_escalator"))
         .args(["run", "--config"])
@@ -635,4 +655,38 @@ async fn acknowledge_pressed_on_a_direct_message_page_hands_the_incident_over() 
         thread_count(ws, &format!("<@{ALICE}> has taken over INC-1")) == 1
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_text_knowledge_channel_gets_the_fix_note_as_a_message() {
+    let (ws, _dir, bot) = started_with(INCIDENTS, KNOWLEDGE_TEXT).await;
+    let interaction = open(&ws, "Receipts are blank");
+    reply_to(&ws, &bot, &interaction).await;
+    expect(&ws, &bot, "the root message", |ws| root(ws).is_some()).await;
+    let root_message = root(&ws).unwrap();
+    let resolve = ws.click(ALICE, &root_message, "resolve:1");
+    reply_to(&ws, &bot, &resolve).await;
+    let submit = ws.submit(
+        ALICE,
+        INCIDENTS,
+        "fix-note:1",
+        &[
+            ("summary", "Receipts rendered blank"),
+            ("cause", "A template variable was renamed"),
+            ("fix", "Restored the variable name"),
+            ("prevention", "A receipt snapshot test"),
+            ("links", "https://runbooks.example/receipts"),
+        ],
+    );
+    reply_to(&ws, &bot, &submit).await;
+    expect(&ws, &bot, "the fix note as a message", |ws| {
+        ws.messages_in(KNOWLEDGE_TEXT)
+            .iter()
+            .any(|m| m.text().contains("Restored the variable name"))
+    })
+    .await;
+    assert!(!ws
+        .calls()
+        .iter()
+        .any(|call| call.path == format!("/channels/{KNOWLEDGE_TEXT}/threads")));
 }
