@@ -690,3 +690,26 @@ async fn a_text_knowledge_channel_gets_the_fix_note_as_a_message() {
         .iter()
         .any(|call| call.path == format!("/channels/{KNOWLEDGE_TEXT}/threads")));
 }
+
+#[tokio::test]
+async fn an_interaction_delivered_twice_acts_once_and_withdraws_the_second_response() {
+    let (ws, _dir, bot) = started(INCIDENTS).await;
+    let interaction = open(&ws, "Coupons fail");
+    reply_to(&ws, &bot, &interaction).await;
+
+    assert!(ws.deliver_again(&interaction));
+    expect(&ws, &bot, "the withdrawn second response", |ws| {
+        ws.calls()
+            .iter()
+            .any(|call| call.method == "DELETE" && call.path.ends_with("/messages/@original"))
+    })
+    .await;
+    let opened = ws
+        .calls()
+        .into_iter()
+        .filter(|call| {
+            call.method == "POST" && call.path == format!("/channels/{INCIDENTS}/messages")
+        })
+        .count();
+    assert_eq!(opened, 1, "the retried command opened a second incident");
+}

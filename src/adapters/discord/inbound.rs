@@ -265,6 +265,19 @@ impl DiscordInbound {
         self.responder.handle(request).instrument(span).await;
     }
 
+    async fn withdraw(&self, path: &ReplyPath) {
+        if path.is_expired {
+            return;
+        }
+        let route = format!(
+            "/webhooks/{}/{}/messages/@original",
+            path.application, path.token
+        );
+        if let Err(error) = self.rest.call(reqwest::Method::DELETE, &route, None).await {
+            debug!(platform = "discord", error = %error, "deferred response not withdrawn");
+        }
+    }
+
     async fn defer(&self, interaction: u64, path: &ReplyPath) {
         let body = json!({"type": callback::DEFERRED_MESSAGE, "data": {"flags": EPHEMERAL}});
         self.respond(interaction, path, &body).await;
@@ -283,12 +296,12 @@ impl DiscordInbound {
     /// Shows the response: edits the deferred response, or, when the token has expired
     /// or the edit is refused, posts a normal message in the channel.
     async fn finish(&self, path: &ReplyPath, response: Response) {
-        let text = match response {
-            Response::Reply(reply) => self.text_of(&reply, &path.user),
-            Response::OpenEscalateForm { .. }
-            | Response::OpenFixNoteForm { .. }
-            | Response::Nothing => String::from("✓"),
+        let Response::Reply(reply) = response else {
+            // Nothing to say (a retried event): take the "thinking" response away.
+            self.withdraw(path).await;
+            return;
         };
+        let text = self.text_of(&reply, &path.user);
         if !path.is_expired {
             let route = format!(
                 "/webhooks/{}/{}/messages/@original",

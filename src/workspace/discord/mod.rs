@@ -512,6 +512,25 @@ impl DiscordWorkspace {
         self.shared.dispatch("MESSAGE_REACTION_REMOVE", data)
     }
 
+    /// Sends the interaction `id` again under a new sequence number, as Discord may after
+    /// a failover; returns false when no such interaction was sent.
+    pub fn deliver_again(&self, id: &str) -> bool {
+        let payload = {
+            let inner = self.shared.lock();
+            inner
+                .log
+                .iter()
+                .rev()
+                .find(|(_, frame)| frame["t"] == "INTERACTION_CREATE" && frame["d"]["id"] == id)
+                .map(|(_, frame)| frame["d"].clone())
+        };
+        let Some(payload) = payload else {
+            return false;
+        };
+        self.shared.dispatch("INTERACTION_CREATE", payload);
+        true
+    }
+
     /// Asks the connected bot to reconnect (op 7); it should resume its session.
     pub fn reconnect(&self) {
         self.shared.lock().reconnect += 1;
@@ -610,6 +629,9 @@ fn route(shared: &Shared, method: &Method, path: &str, body: Value) -> Response 
             let commands = body.as_array().cloned().unwrap_or_default();
             shared.lock().commands = commands.clone();
             Json(Value::Array(commands)).into_response()
+        }
+        ("DELETE", ["webhooks", _, _, "messages", "@original"]) => {
+            StatusCode::NO_CONTENT.into_response()
         }
         ("POST", ["interactions", _, _, "callback"]) => {
             if body["type"].as_u64() == Some(9) {
