@@ -6,16 +6,22 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use secrecy::SecretString;
 use tokio::sync::watch;
 use tracing::info;
 
+use crate::adapters::discord::gateway::Gateway;
+use crate::adapters::discord::inbound::DiscordInbound;
+use crate::adapters::discord::outbound::DiscordChat;
+use crate::adapters::discord::rest::Rest;
+use crate::adapters::discord::{components, DISCORD_RETRIES};
 use crate::adapters::respond::Responder;
 use crate::adapters::slack::client::{self as slack_client, kind_of, Token};
 use crate::adapters::slack::http as slack_http;
 use crate::adapters::slack::inbound::SlackInbound;
 use crate::adapters::slack::outbound::SlackChat;
 use crate::adapters::slack::socket::SocketMode;
-use crate::config::{Config, SlackMode, SlackSecrets, SlackSettings};
+use crate::config::{Config, DiscordSettings, SlackMode, SlackSecrets, SlackSettings};
 use crate::engine::Platform;
 use crate::ports::{Chat, Clock};
 use crate::runtime::{Escalator, RuntimeError};
@@ -51,8 +57,16 @@ pub enum BotError {
         /// The error.
         source: std::io::Error,
     },
+    /// Discord refused the bot token, could not be reached, or its gateway did not start.
+    #[error("could not connect to Discord at {url}: {reason}")]
+    DiscordUnreachable {
+        /// The API base URL.
+        url: String,
+        /// What went wrong, without secrets.
+        reason: String,
+    },
     /// No platform is configured.
-    #[error("no chat platform is configured; add a [slack] table to escalator.toml")]
+    #[error("no chat platform is configured; add a [slack] or [discord] table to escalator.toml")]
     NoPlatform,
     /// The runtime stopped unexpectedly.
     #[error(transparent)]
@@ -63,6 +77,8 @@ pub enum BotError {
 pub struct Secrets {
     /// Slack's tokens, when Slack is configured.
     pub slack: Option<SlackSecrets>,
+    /// Discord's bot token, when Discord is configured.
+    pub discord: Option<SecretString>,
 }
 
 /// A started bot.
@@ -70,6 +86,7 @@ pub struct Bot {
     escalator: Arc<Escalator>,
     chats: Vec<Arc<dyn Chat>>,
     socket: Option<SocketMode>,
+    gateway: Option<Gateway>,
     stop_http: watch::Sender<bool>,
     http: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -92,18 +109,32 @@ impl Bot {
         let escalator = Escalator::new(store, Arc::new(config.policy.clone()), clock);
 
         let (stop_http, stopped) = watch::channel(false);
-        let (Some(slack), Some(slack_secrets)) = (config.settings.slack.as_ref(), secrets.slack)
-        else {
-            return Err(BotError::NoPlatform);
-        };
-        let started = start_slack(&escalator, slack, slack_secrets, stopped).await?;
-        Ok(Self {
-            escalator,
-            chats: vec![started.chat],
-            socket: started.socket,
+        let mut bot = Self {
+            escalator: Arc::clone(&escalator),
+            chats: Vec::new(),
+            socket: None,
+            gateway: None,
             stop_http,
-            http: started.http,
-        })
+            http: None,
+        };
+        // Both platforms may run at once, on the one store; each incident stays on the
+        // platform it was raised on, because the dispatcher picks the adapter by it.
+        if let (Some(slack), Some(slack_secrets)) = (config.settings.slack.as_ref(), secrets.slack)
+        {
+            let started = start_slack(&escalator, slack, slack_secrets, stopped).await?;
+            bot.chats.push(started.chat);
+            bot.socket = started.socket;
+            bot.http = started.http;
+        }
+        if let (Some(discord), Some(token)) = (config.settings.discord.as_ref(), secrets.discord) {
+            let started = start_discord(&escalator, discord, token).await?;
+            bot.chats.push(started.chat);
+            bot.gateway = Some(started.gateway);
+        }
+        if bot.chats.is_empty() {
+            return Err(BotError::NoPlatform);
+        }
+        Ok(bot)
     }
 
     /// The runtime, for callers that inspect state (the demo).
@@ -118,6 +149,9 @@ impl Bot {
             .await;
         if let Some(socket) = &self.socket {
             socket.shutdown().await;
+        }
+        if let Some(gateway) = self.gateway {
+            gateway.shutdown().await;
         }
         let _ = self.stop_http.send(true);
         if let Some(http) = self.http {
@@ -211,4 +245,76 @@ async fn start_slack(
             })
         }
     }
+}
+
+struct StartedDiscord {
+    chat: Arc<dyn Chat>,
+    gateway: Gateway,
+}
+
+async fn start_discord(
+    escalator: &Arc<Escalator>,
+    settings: &DiscordSettings,
+    token: SecretString,
+) -> Result<StartedDiscord, BotError> {
+    let unreachable = |reason: String| BotError::DiscordUnreachable {
+        url: settings.api_base_url.clone(),
+        reason,
+    };
+    let rest = Arc::new(Rest::new(
+        &settings.api_base_url,
+        token.clone(),
+        DISCORD_RETRIES,
+    ));
+    let me = rest
+        .get("/users/@me")
+        .await
+        .map_err(|error| unreachable(error.to_string()))?;
+    let bot_user = me["id"].as_str().unwrap_or_default().to_owned();
+    let application = match &settings.application_id {
+        Some(id) => id.clone(),
+        None => {
+            let application = rest
+                .get("/applications/@me")
+                .await
+                .map_err(|error| unreachable(error.to_string()))?;
+            application["id"].as_str().unwrap_or_default().to_owned()
+        }
+    };
+    info!(platform = "discord", bot_user = %bot_user, application_id = %application, "discord bot identified");
+    register_commands(escalator, &rest, &application, settings.guild_id.as_deref())
+        .await
+        .map_err(|error| unreachable(format!("registering /escalate: {error}")))?;
+
+    let chat: Arc<dyn Chat> = Arc::new(DiscordChat::new(Arc::clone(&rest)));
+    let responder = Responder::new(Arc::clone(escalator), Platform::Discord);
+    let inbound = Arc::new(DiscordInbound::new(responder, rest, bot_user));
+    let gateway = Gateway::start(&settings.api_base_url, &token, inbound)
+        .await
+        .map_err(|error| unreachable(error.to_string()))?;
+    Ok(StartedDiscord { chat, gateway })
+}
+
+/// Registers `/escalate` in the guild (instant) or globally.
+async fn register_commands(
+    escalator: &Arc<Escalator>,
+    rest: &Rest,
+    application: &str,
+    guild: Option<&str>,
+) -> Result<(), crate::adapters::discord::rest::RestError> {
+    let policy = escalator.policy();
+    let locale = policy.default_locale.clone();
+    let command = components::escalate_command(&policy, &components::command_text(&locale));
+    let route = match guild {
+        Some(guild) => format!("/applications/{application}/guilds/{guild}/commands"),
+        None => format!("/applications/{application}/commands"),
+    };
+    rest.put(&route, &serde_json::Value::Array(vec![command]))
+        .await?;
+    info!(
+        platform = "discord",
+        scope = if guild.is_some() { "guild" } else { "global" },
+        "/escalate registered"
+    );
+    Ok(())
 }

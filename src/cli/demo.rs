@@ -1,4 +1,5 @@
-//! `escalator demo`: the real bot against a built-in local Slack workspace.
+//! `escalator demo [--platform slack|discord]`: the real bot against a built-in local
+//! Slack workspace or Discord server.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -11,6 +12,18 @@ pub struct Args {
     /// Keep the bot's data in this folder instead of a temporary one.
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
+    /// The platform to show: a local Slack workspace or a local Discord server.
+    #[arg(long, value_enum, default_value_t = DemoPlatform::Slack)]
+    pub platform: DemoPlatform,
+}
+
+/// The platforms the demo can run on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoPlatform {
+    /// A local Slack workspace.
+    Slack,
+    /// A local Discord server.
+    Discord,
 }
 
 /// Runs the demo; returns the exit code.
@@ -22,7 +35,13 @@ pub fn run(args: &Args, _out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             return EXIT_FAILURE;
         }
     };
-    match runtime.block_on(crate::demo::run(args.data.clone())) {
+    let demo = async {
+        match args.platform {
+            DemoPlatform::Slack => crate::demo::run(args.data.clone()).await,
+            DemoPlatform::Discord => crate::demo::discord::run(args.data.clone()).await,
+        }
+    };
+    match runtime.block_on(demo) {
         Ok(()) => EXIT_OK,
         Err(error) => {
             let _ = writeln!(err, "error: {error}");

@@ -56,6 +56,20 @@ pub fn run(args: &Args, _out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         return EXIT_USAGE;
     }
 
+    let discord = match config
+        .settings
+        .discord
+        .as_ref()
+        .map(|discord| discord.token(env))
+    {
+        Some(Ok(token)) => Some(token),
+        Some(Err(error)) => {
+            print_errors(&ConfigErrors(vec![error]), err);
+            return EXIT_USAGE;
+        }
+        None => None,
+    };
+
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -64,7 +78,7 @@ pub fn run(args: &Args, _out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         }
     };
     let result = runtime.block_on(async move {
-        let bot = Bot::start(config, Secrets { slack }, Arc::new(SystemClock)).await?;
+        let bot = Bot::start(config, Secrets { slack, discord }, Arc::new(SystemClock)).await?;
         bot.run(shutdown_signal()).await
     });
     match result {

@@ -53,7 +53,7 @@ pub struct Config {
 pub struct Settings {
     /// Slack, when configured.
     pub slack: Option<SlackSettings>,
-    /// Discord, when configured. There is no Discord adapter yet; it is validated only.
+    /// Discord, when configured.
     pub discord: Option<DiscordSettings>,
     /// Where data is kept.
     pub storage: StorageSettings,

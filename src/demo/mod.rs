@@ -21,10 +21,12 @@ use crate::engine::{IncidentId, State};
 use crate::ports::SystemClock;
 use crate::workspace::{SlackWorkspace, WorkspaceChannel, WorkspaceSetup, WorkspaceUser};
 
+pub mod discord;
+
 const ESCALATOR_TOML: &str = include_str!("bot-config/escalator.toml");
 const TEAMS_TOML: &str = include_str!("bot-config/teams.toml");
-const PEOPLE_TOML: &str = include_str!("bot-config/people.toml");
-const SEVERITIES_TOML: &str = include_str!("bot-config/severities.toml");
+pub(crate) const PEOPLE_TOML: &str = include_str!("bot-config/people.toml");
+pub(crate) const SEVERITIES_TOML: &str = include_str!("bot-config/severities.toml");
 
 const BOT: &str = "U01ESCBOT";
 const MINJI: &str = "U01MINJI";
@@ -35,7 +37,7 @@ const INCIDENTS: &str = "C01INCIDENTS";
 const KNOWLEDGE: &str = "C01KNOWLEDGE";
 
 /// How long the script waits for any one thing before it gives up.
-const STEP_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const STEP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Why the demo failed.
 #[derive(Debug, thiserror::Error)]
@@ -137,7 +139,7 @@ fn print_feed(workspace: &SlackWorkspace, started: Instant) -> tokio::task::Join
     })
 }
 
-fn narrate(started: Instant, text: &str) {
+pub(crate) fn narrate(started: Instant, text: &str) {
     println!("[{:>5.1}s] ▶ {text}", started.elapsed().as_secs_f64());
 }
 
@@ -181,6 +183,7 @@ pub async fn run(data: Option<PathBuf>) -> Result<(), DemoError> {
             app_token: Some(SecretString::from("xapp-demo-app-token")),
             signing_secret: None,
         }),
+        discord: None,
     };
     let bot = Bot::start(config, secrets, Arc::new(SystemClock)).await?;
     let escalator = Arc::clone(bot.escalator());

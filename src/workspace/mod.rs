@@ -18,6 +18,7 @@
 //!
 //! Nothing here binds anything but 127.0.0.1 or talks to any other host.
 
+pub mod discord;
 mod error;
 mod faults;
 mod feed;

@@ -248,3 +248,21 @@ escalate-form-severity-hint = How bad is it?
 escalate-form-summary = What happened?
 escalate-form-summary-hint = One or two sentences: what is broken, for whom, since when.
 escalate-form-not = Not
+
+## Discord's /escalate command: descriptions shown in the command picker (at most 100 characters).
+discord-command = Ask for help with a problem you cannot handle alone
+discord-command-open = Open an incident
+discord-option-severity = How bad is it? Each choice lists its criteria
+discord-option-summary = What is broken, for whom, since when
+discord-option-incident = The incident number, e.g. 42; leave empty inside its thread
+discord-option-text = The update for the thread and the followers
+discord-option-user = Who takes the incident over
+discord-command-ack = Take the incident over
+discord-command-resolve = Mark the incident as fixed
+discord-command-cancel = Withdraw the incident; no blame
+discord-command-status = Show where the incident stands
+discord-command-follow = Get the incident's updates
+discord-command-update = Post an update to the incident
+discord-command-reassign = Hand the incident to someone else
+discord-command-severity = Change the incident's severity
+discord-command-help = How escalating works, with each severity's criteria

@@ -246,3 +246,21 @@ escalate-form-severity-hint = 얼마나 심각한가요?
 escalate-form-summary = 무슨 일이 있었나요?
 escalate-form-summary-hint = 무엇이, 누구에게, 언제부터 안 되는지 한두 문장으로 적어 주세요.
 escalate-form-not = 해당 없음
+
+## Discord's /escalate command: descriptions shown in the command picker (at most 100 characters).
+discord-command = 혼자 해결하기 어려운 문제를 에스컬레이션합니다
+discord-command-open = 인시던트 열기
+discord-option-severity = 얼마나 심각한가요? 선택지마다 기준이 적혀 있습니다
+discord-option-summary = 무엇이, 누구에게, 언제부터 안 되는지
+discord-option-incident = 인시던트 번호(예: 42). 해당 스레드 안에서는 비워 두세요
+discord-option-text = 스레드와 팔로워에게 보낼 업데이트
+discord-option-user = 인시던트를 넘겨받을 사람
+discord-command-ack = 인시던트를 맡습니다
+discord-command-resolve = 인시던트를 해결됨으로 표시합니다
+discord-command-cancel = 인시던트를 철회합니다(책임을 묻지 않습니다)
+discord-command-status = 인시던트의 현재 상태를 봅니다
+discord-command-follow = 인시던트의 업데이트를 받아 봅니다
+discord-command-update = 인시던트에 업데이트를 올립니다
+discord-command-reassign = 인시던트를 다른 사람에게 넘깁니다
+discord-command-severity = 인시던트의 심각도를 바꿉니다
+discord-command-help = 에스컬레이션 방법과 심각도별 기준

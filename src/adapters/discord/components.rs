@@ -1,0 +1,431 @@
+//! Discord markup and message JSON: cards become an embed with buttons, the fix-note form
+//! becomes a modal, and the `/escalate` command is described for registration.
+//!
+//! Everything is written as the JSON Discord documents; tests read it back with
+//! serenity's types, so a field Discord would reject shows up here first.
+
+use serde_json::{json, Value};
+
+use crate::engine::policy::{Person, Policy};
+use crate::engine::{IncidentId, Platform, Timestamp, UserRef};
+use crate::render::{Button, ButtonStyle, Card, FixNoteForm, FormField, Markup};
+
+/// The custom id prefix of the fix-note modal; the incident number follows.
+pub const FIX_NOTE_MODAL: &str = "fix-note:";
+
+/// The custom ids of the fix-note modal's inputs.
+pub mod input {
+    /// What happened.
+    pub const SUMMARY: &str = "summary";
+    /// Why it happened.
+    pub const CAUSE: &str = "cause";
+    /// What fixed it.
+    pub const FIX: &str = "fix";
+    /// How to prevent it.
+    pub const PREVENTION: &str = "prevention";
+    /// Related links.
+    pub const LINKS: &str = "links";
+}
+
+/// Interaction response types (Discord's `InteractionCallbackType`).
+pub mod callback {
+    /// A message, shown at once.
+    pub const MESSAGE: u8 = 4;
+    /// "Thinking…"; the message follows by editing the original response.
+    pub const DEFERRED_MESSAGE: u8 = 5;
+    /// A modal form.
+    pub const MODAL: u8 = 9;
+}
+
+/// The message flag that shows a response to its user only.
+pub const EPHEMERAL: u64 = 64;
+
+/// Discord's markdown: `<@123>` mentions, `**bold**`, `[label](url)` links.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DiscordMarkup;
+
+impl Markup for DiscordMarkup {
+    fn person(&self, person: &Person) -> String {
+        match person.accounts.get(&Platform::Discord) {
+            Some(id) => format!("<@{id}>"),
+            None => self.escape(&person.name),
+        }
+    }
+
+    fn user(&self, user: &UserRef) -> String {
+        format!("<@{}>", user.id)
+    }
+
+    fn everyone(&self) -> String {
+        "@here".to_owned()
+    }
+
+    fn bold(&self, text: &str) -> String {
+        format!("**{text}**")
+    }
+
+    fn link(&self, url: &str, label: &str) -> String {
+        if url == label {
+            return format!("<{url}>");
+        }
+        format!("[{}]({})", self.escape(label), url.replace(')', "%29"))
+    }
+
+    fn escape(&self, text: &str) -> String {
+        let mut escaped = String::with_capacity(text.len());
+        for c in text.chars() {
+            if matches!(
+                c,
+                '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '<' | '[' | ']' | '#'
+            ) {
+                escaped.push('\\');
+            }
+            escaped.push(c);
+            // A zero-width space keeps `@everyone` and `@here` in user text from pinging.
+            if c == '@' {
+                escaped.push('\u{200b}');
+            }
+        }
+        escaped
+    }
+
+    fn emoji(&self, name: &str) -> String {
+        match unicode_of(name) {
+            Some(emoji) => emoji.to_owned(),
+            None => format!(":{name}:"),
+        }
+    }
+
+    fn channel(&self, id: &str) -> String {
+        format!("<#{id}>")
+    }
+
+    fn time(&self, at: Timestamp) -> String {
+        format!("<t:{}:f>", at.timestamp())
+    }
+}
+
+/// Emoji names the policy may use, with the unicode Discord sends in reaction events.
+const EMOJI: &[(&str, &str)] = &[
+    ("eyes", "👀"),
+    ("white_check_mark", "✅"),
+    ("heavy_check_mark", "✔"),
+    ("+1", "👍"),
+    ("thumbsup", "👍"),
+    ("ok_hand", "👌"),
+    ("raised_hand", "✋"),
+    ("rotating_light", "🚨"),
+    ("fire", "🔥"),
+    ("wrench", "🔧"),
+    ("memo", "📝"),
+    ("pray", "🙏"),
+];
+
+fn unicode_of(name: &str) -> Option<&'static str> {
+    EMOJI
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map(|(_, emoji)| *emoji)
+}
+
+/// The policy name of a unicode emoji from a reaction event, when it has one; otherwise
+/// the emoji itself (a policy may list raw unicode too). Variation selectors are ignored.
+pub fn emoji_name(unicode: &str) -> String {
+    let bare: String = unicode.chars().filter(|c| *c != '\u{fe0f}').collect();
+    EMOJI
+        .iter()
+        .find(|(_, emoji)| *emoji == bare)
+        .map(|(name, _)| (*name).to_owned())
+        .unwrap_or(bare)
+}
+
+/// Cuts `text` to `limit` characters, marking the cut.
+pub fn cut(text: &str, limit: usize) -> String {
+    if text.chars().count() <= limit {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(limit.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+fn button(button: &Button) -> Value {
+    let style = match button.style {
+        ButtonStyle::Primary => 1,
+        _ => 2,
+    };
+    json!({
+        "type": 2,
+        "style": style,
+        "label": cut(&button.label, 80),
+        "custom_id": button.action.encode(),
+    })
+}
+
+/// A card as a message body: an embed with its fields, and its buttons in one row.
+pub fn card_message(card: &Card) -> Value {
+    let fields: Vec<Value> = card
+        .fields
+        .iter()
+        .take(25)
+        .map(|field| {
+            json!({"name": cut(&field.label, 256), "value": cut(&field.value, 1024), "inline": true})
+        })
+        .collect();
+    let mut embed = json!({
+        "title": cut(&card.title, 256),
+        "description": cut(&card.summary, 4096),
+        "fields": fields,
+    });
+    if let Some(hint) = &card.hint {
+        embed["footer"] = json!({"text": cut(hint, 2048)});
+    }
+    let mut message = json!({
+        "content": "",
+        "embeds": [embed],
+        "allowed_mentions": {"parse": ["users"]},
+    });
+    if !card.buttons.is_empty() {
+        let buttons: Vec<Value> = card.buttons.iter().take(5).map(button).collect();
+        message["components"] = json!([{"type": 1, "components": buttons}]);
+    }
+    message
+}
+
+/// A plain text message body; user mentions in it notify, `@here` does too.
+pub fn text_message(text: &str) -> Value {
+    json!({
+        "content": cut(text, 2000),
+        "allowed_mentions": {"parse": ["users", "everyone"]},
+    })
+}
+
+fn text_input(name: &str, field: &FormField, is_paragraph: bool, is_required: bool) -> Value {
+    json!({
+        "type": 1,
+        "components": [{
+            "type": 4,
+            "custom_id": name,
+            "label": cut(&field.label, 45),
+            "style": if is_paragraph { 2 } else { 1 },
+            "placeholder": cut(&field.hint, 100),
+            "required": is_required,
+        }],
+    })
+}
+
+/// The fix-note modal for `incident`, as an interaction response.
+pub fn fix_note_modal(form: &FixNoteForm, incident: IncidentId) -> Value {
+    json!({
+        "type": callback::MODAL,
+        "data": {
+            "custom_id": format!("{FIX_NOTE_MODAL}{}", incident.0),
+            "title": cut(&form.title, 45),
+            "components": [
+                text_input(input::SUMMARY, &form.summary, false, true),
+                text_input(input::CAUSE, &form.cause, true, true),
+                text_input(input::FIX, &form.fix, true, true),
+                text_input(input::PREVENTION, &form.prevention, true, true),
+                text_input(input::LINKS, &form.links, true, false),
+            ],
+        },
+    })
+}
+
+/// The subcommands of `/escalate` that act on an incident, with the grammar's verb.
+pub const LIFECYCLE_SUBCOMMANDS: &[&str] = &["ack", "resolve", "cancel", "status", "follow"];
+
+/// The `/escalate` command for registration: `open` with the severity as choices (each
+/// carrying its criteria) and a summary, and one subcommand per grammar verb.
+pub fn escalate_command(policy: &Policy, descriptions: &CommandText) -> Value {
+    let choices: Vec<Value> = policy
+        .severities
+        .iter()
+        .take(25)
+        .map(|severity| {
+            let mut name = format!(
+                "{} · {} — {}",
+                severity.id.as_str().to_uppercase(),
+                severity.name,
+                severity.criteria.join("; ")
+            );
+            if let Some(example) = severity.counter_examples.first() {
+                name.push_str(&format!(" ({}: {example})", descriptions.not_label));
+            }
+            json!({"name": cut(&name, 100), "value": severity.id.as_str()})
+        })
+        .collect();
+    let incident = |required: bool| json!({"type": 4, "name": "incident", "description": cut(&descriptions.incident, 100), "required": required, "min_value": 1});
+    let mut subcommands = vec![json!({
+        "type": 1,
+        "name": "open",
+        "description": cut(&descriptions.open, 100),
+        "options": [
+            {"type": 3, "name": "severity", "description": cut(&descriptions.severity, 100), "required": true, "choices": choices},
+            {"type": 3, "name": "summary", "description": cut(&descriptions.summary, 100), "required": true, "max_length": 1000},
+        ],
+    })];
+    for verb in LIFECYCLE_SUBCOMMANDS {
+        subcommands.push(json!({
+            "type": 1, "name": verb, "description": cut(&descriptions.verb(verb), 100),
+            "options": [incident(false)],
+        }));
+    }
+    subcommands.push(json!({
+        "type": 1, "name": "update", "description": cut(&descriptions.verb("update"), 100),
+        "options": [
+            {"type": 3, "name": "text", "description": cut(&descriptions.text, 100), "required": true, "max_length": 1000},
+            incident(false),
+        ],
+    }));
+    subcommands.push(json!({
+        "type": 1, "name": "reassign", "description": cut(&descriptions.verb("reassign"), 100),
+        "options": [
+            {"type": 6, "name": "user", "description": cut(&descriptions.user, 100), "required": true},
+            incident(false),
+        ],
+    }));
+    let severity_choices: Vec<Value> = policy
+        .severities
+        .iter()
+        .take(25)
+        .map(|s| json!({"name": cut(&format!("{} · {}", s.id.as_str().to_uppercase(), s.name), 100), "value": s.id.as_str()}))
+        .collect();
+    subcommands.push(json!({
+        "type": 1, "name": "severity", "description": cut(&descriptions.verb("severity"), 100),
+        "options": [
+            {"type": 3, "name": "severity", "description": cut(&descriptions.severity, 100), "required": true, "choices": severity_choices},
+            incident(false),
+        ],
+    }));
+    subcommands.push(json!({
+        "type": 1, "name": "help", "description": cut(&descriptions.verb("help"), 100),
+    }));
+    json!({
+        "name": "escalate",
+        "type": 1,
+        "description": cut(&descriptions.command, 100),
+        "options": subcommands,
+    })
+}
+
+/// The descriptions of `/escalate` and its options, in the policy's default language.
+pub struct CommandText {
+    /// The command.
+    pub command: String,
+    /// `open`.
+    pub open: String,
+    /// The severity option.
+    pub severity: String,
+    /// The summary option.
+    pub summary: String,
+    /// The incident option.
+    pub incident: String,
+    /// The update text option.
+    pub text: String,
+    /// The user option.
+    pub user: String,
+    /// The word introducing a counter-example.
+    pub not_label: String,
+    /// Descriptions of the other subcommands, by verb.
+    pub verbs: Vec<(String, String)>,
+}
+
+/// The command's descriptions from the catalog, in `locale`.
+pub fn command_text(locale: &str) -> CommandText {
+    let t = |key: &str| crate::i18n::text(locale, key, &[]);
+    CommandText {
+        command: t("discord-command"),
+        open: t("discord-command-open"),
+        severity: t("discord-option-severity"),
+        summary: t("discord-option-summary"),
+        incident: t("discord-option-incident"),
+        text: t("discord-option-text"),
+        user: t("discord-option-user"),
+        not_label: t("escalate-form-not"),
+        verbs: [
+            "ack", "resolve", "cancel", "status", "follow", "update", "reassign", "severity",
+            "help",
+        ]
+        .iter()
+        .map(|verb| ((*verb).to_owned(), t(&format!("discord-command-{verb}"))))
+        .collect(),
+    }
+}
+
+impl CommandText {
+    fn verb(&self, verb: &str) -> String {
+        self.verbs
+            .iter()
+            .find(|(name, _)| name == verb)
+            .map(|(_, text)| text.clone())
+            .unwrap_or_else(|| verb.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::{Action, ActionKind, Field};
+
+    fn card() -> Card {
+        Card {
+            title: "INC-7 · SEV1 Critical".into(),
+            summary: "Card payments fail".into(),
+            fields: vec![Field {
+                label: "State".into(),
+                value: "open".into(),
+            }],
+            hint: Some("React with 👀 to take it".into()),
+            buttons: vec![Button {
+                label: "Acknowledge".into(),
+                action: Action {
+                    kind: ActionKind::Acknowledge,
+                    incident: IncidentId(7),
+                },
+                style: ButtonStyle::Primary,
+            }],
+            fallback: "INC-7 · SEV1 Critical: Card payments fail".into(),
+        }
+    }
+
+    #[test]
+    fn a_card_becomes_an_embed_and_a_row_serenity_reads() {
+        let message = card_message(&card());
+        let embed: serenity::all::Embed =
+            serde_json::from_value(message["embeds"][0].clone()).unwrap();
+        assert_eq!(embed.title.as_deref(), Some("INC-7 · SEV1 Critical"));
+        let row: serenity::all::ActionRow =
+            serde_json::from_value(message["components"][0].clone()).unwrap();
+        let serenity::all::ActionRowComponent::Button(button) = &row.components[0] else {
+            panic!("not a button: {row:?}");
+        };
+        assert_eq!(
+            button.data,
+            serenity::all::ButtonKind::NonLink {
+                custom_id: "ack:7".into(),
+                style: serenity::all::ButtonStyle::Primary
+            }
+        );
+    }
+
+    #[test]
+    fn user_text_is_escaped_and_cannot_ping_everyone() {
+        assert_eq!(DiscordMarkup.escape("a*b_c"), "a\\*b\\_c");
+        assert_eq!(DiscordMarkup.escape("@everyone"), "@\u{200b}everyone");
+        assert_eq!(DiscordMarkup.user(&UserRef::slack("1")), "<@1>");
+        assert_eq!(
+            DiscordMarkup.link("https://x.test/a", "runbook"),
+            "[runbook](https://x.test/a)"
+        );
+    }
+
+    #[test]
+    fn unicode_reactions_map_to_policy_names() {
+        assert_eq!(emoji_name("👀"), "eyes");
+        assert_eq!(emoji_name("✔\u{fe0f}"), "heavy_check_mark");
+        assert_eq!(emoji_name("🦀"), "🦀");
+        assert_eq!(DiscordMarkup.emoji("eyes"), "👀");
+        assert_eq!(DiscordMarkup.emoji("party_parrot"), ":party_parrot:");
+    }
+}

@@ -1,0 +1,313 @@
+//! Delivering engine effects to Discord: the root message in the team's incident channel
+//! with a thread started from it, pages by mention in the thread and by direct message,
+//! edits of the root, and fix notes in the knowledge channel (a forum gets one post per
+//! note, a text channel one message).
+//!
+//! A thread started from a message has the message's id, so the root's id is also the
+//! thread's channel id; nothing else needs remembering.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use serde_json::{json, Value};
+use tracing::{info, warn};
+
+use crate::engine::policy::{Policy, TeamChannels};
+use crate::engine::{Effect, Incident, Platform};
+use crate::ports::{Alert, Chat, ChatError, Delivered, Delivery, MessageRef};
+use crate::render::{self, Body, Message, PolicyLocale, Target};
+
+use super::components::{card_message, cut, text_message, DiscordMarkup};
+use super::rest::{code_name, Rest, RestError};
+
+/// Discord's channel type of a forum.
+const FORUM_CHANNEL: u64 = 15;
+/// Discord's channel type of a public thread.
+const PUBLIC_THREAD: u64 = 11;
+
+/// The Discord side of the `Chat` port.
+pub struct DiscordChat {
+    rest: Arc<Rest>,
+    forums: Mutex<HashMap<String, bool>>,
+    webhooks: reqwest::Client,
+}
+
+/// A REST failure as the dispatcher sees it: a wait, a retry, or a plain-words code.
+pub fn chat_error(error: RestError) -> ChatError {
+    match error {
+        RestError::RateLimited { retry_after, .. } => ChatError::RateLimited { retry_after },
+        RestError::Transport(reason) => ChatError::Transient(reason),
+        RestError::Refused { status, code } => ChatError::Permanent {
+            code: code_name(status, code),
+        },
+    }
+}
+
+impl DiscordChat {
+    /// Delivers through `rest`.
+    pub fn new(rest: Arc<Rest>) -> Self {
+        let webhooks = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .unwrap_or_default();
+        Self {
+            rest,
+            forums: Mutex::new(HashMap::new()),
+            webhooks,
+        }
+    }
+
+    async fn post(&self, channel: &str, body: &Value) -> Result<MessageRef, ChatError> {
+        let message = self
+            .rest
+            .post(&format!("/channels/{channel}/messages"), body)
+            .await
+            .map_err(chat_error)?;
+        let id = message["id"].as_str().unwrap_or_default().to_owned();
+        Ok(MessageRef {
+            platform: Platform::Discord,
+            channel: channel.to_owned(),
+            id,
+        })
+    }
+
+    async fn dm(&self, user: &str, body: &Value) -> Result<MessageRef, ChatError> {
+        let channel = self
+            .rest
+            .post("/users/@me/channels", &json!({ "recipient_id": user }))
+            .await
+            .map_err(chat_error)?;
+        let Some(id) = channel["id"].as_str() else {
+            return Err(ChatError::Transient("dm_channel_without_id".to_owned()));
+        };
+        self.post(id, body).await
+    }
+
+    async fn is_forum(&self, channel: &str) -> Result<bool, ChatError> {
+        if let Some(known) = self
+            .forums
+            .lock()
+            .ok()
+            .and_then(|f| f.get(channel).copied())
+        {
+            return Ok(known);
+        }
+        let info = self
+            .rest
+            .get(&format!("/channels/{channel}"))
+            .await
+            .map_err(chat_error)?;
+        let is_forum = info["type"].as_u64() == Some(FORUM_CHANNEL);
+        if let Ok(mut forums) = self.forums.lock() {
+            forums.insert(channel.to_owned(), is_forum);
+        }
+        Ok(is_forum)
+    }
+
+    async fn publish_fix_note(
+        &self,
+        channel: &str,
+        title: &str,
+        body: &Value,
+    ) -> Result<(), ChatError> {
+        if !self.is_forum(channel).await? {
+            self.post(channel, body).await?;
+            return Ok(());
+        }
+        let post = json!({"name": cut(title, 100), "message": body});
+        self.rest
+            .post(&format!("/channels/{channel}/threads"), &post)
+            .await
+            .map_err(chat_error)?;
+        Ok(())
+    }
+
+    async fn call_webhook(&self, url: &str, body: &Value) -> Result<(), ChatError> {
+        let response = self
+            .webhooks
+            .post(url)
+            .json(body)
+            .send()
+            .await
+            .map_err(|error| ChatError::Transient(format!("webhook: {}", error.without_url())))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        if status.as_u16() == 429 || status.is_server_error() {
+            return Err(ChatError::Transient(format!(
+                "webhook_http_{}",
+                status.as_u16()
+            )));
+        }
+        Err(ChatError::Permanent {
+            code: format!("webhook_http_{}", status.as_u16()),
+        })
+    }
+
+    async fn send(
+        &self,
+        delivery: &Delivery,
+        message: &Message,
+        delivered: &mut Delivered,
+    ) -> Result<(), ChatError> {
+        let incident = &delivery.incident;
+        let policy = delivery.policy.as_ref();
+        let body = match &message.body {
+            Body::Card(card) => card_message(card),
+            other => text_message(&other.plain_text()),
+        };
+
+        match &message.target {
+            Target::Root => self.send_root(delivery, &body, delivered).await,
+            Target::Thread | Target::Channel => {
+                let channel = match &delivery.root {
+                    Some(root) => root.id.clone(),
+                    None => team_channels(policy, incident)?.incident_channel.clone(),
+                };
+                delivered.linked.push(self.post(&channel, &body).await?);
+                Ok(())
+            }
+            Target::Person(person) => {
+                let Some(user) = policy
+                    .people
+                    .get(person)
+                    .and_then(|p| p.accounts.get(&Platform::Discord))
+                else {
+                    warn!(incident_id = %incident.id, person = %person, "person has no Discord account; page skipped");
+                    return Ok(());
+                };
+                delivered.linked.push(self.dm(user, &body).await?);
+                Ok(())
+            }
+            Target::User(user) if user.platform == Platform::Discord => {
+                self.dm(&user.id, &body).await?;
+                Ok(())
+            }
+            Target::User(_) => Ok(()),
+            Target::Knowledge => {
+                let channel = team_channels(policy, incident)?.knowledge_channel.clone();
+                let title = match &message.body {
+                    Body::Card(card) => card.title.clone(),
+                    _ => format!("INC-{}", incident.id.0),
+                };
+                self.publish_fix_note(&channel, &title, &body).await
+            }
+            Target::Webhook(name) => {
+                let Some(webhook) = policy.webhooks.get(name) else {
+                    return Err(ChatError::Permanent {
+                        code: format!("unknown_webhook_{name}"),
+                    });
+                };
+                let body = match &message.body {
+                    Body::Json(json) => json.clone(),
+                    other => json!({ "text": other.plain_text() }),
+                };
+                self.call_webhook(&webhook.url, &body).await
+            }
+        }
+    }
+
+    /// Posts the root message and starts its thread, or edits the root once it exists.
+    async fn send_root(
+        &self,
+        delivery: &Delivery,
+        body: &Value,
+        delivered: &mut Delivered,
+    ) -> Result<(), ChatError> {
+        if let Some(root) = &delivery.root {
+            self.rest
+                .patch(
+                    &format!("/channels/{}/messages/{}", root.channel, root.id),
+                    body,
+                )
+                .await
+                .map_err(chat_error)?;
+            return Ok(());
+        }
+        if delivery.effect == Effect::RefreshRoot {
+            // The root is not posted yet; its PostRoot renders the state as it is then.
+            return Ok(());
+        }
+        let incident = &delivery.incident;
+        let channel = team_channels(&delivery.policy, incident)?
+            .incident_channel
+            .clone();
+        let root = self.post(&channel, body).await?;
+        let name = cut(&format!("INC-{} {}", incident.id.0, incident.summary), 100);
+        let thread = self
+            .rest
+            .post(
+                &format!("/channels/{channel}/messages/{}/threads", root.id),
+                &json!({"name": name, "auto_archive_duration": 10080}),
+            )
+            .await;
+        match thread {
+            Ok(thread)
+                if thread["type"].as_u64() == Some(PUBLIC_THREAD) || thread["id"].is_string() =>
+            {
+                info!(incident_id = %incident.id, platform = "discord", "incident thread started");
+            }
+            Ok(_) => {}
+            // The root is posted; without a thread the timeline goes to the channel's
+            // replies instead of failing the whole delivery and posting a second root.
+            Err(error) => {
+                warn!(incident_id = %incident.id, error = %error, "incident thread not started")
+            }
+        }
+        delivered.root = Some(root.clone());
+        delivered.linked.push(MessageRef {
+            platform: Platform::Discord,
+            channel: root.id.clone(),
+            id: root.id.clone(),
+        });
+        delivered.linked.push(root);
+        Ok(())
+    }
+}
+
+fn team_channels<'p>(
+    policy: &'p Policy,
+    incident: &Incident,
+) -> Result<&'p TeamChannels, ChatError> {
+    policy
+        .teams
+        .get(&incident.team)
+        .and_then(|team| team.chat.get(&Platform::Discord))
+        .ok_or_else(|| ChatError::Permanent {
+            code: format!("team_{}_has_no_discord_channels", incident.team),
+        })
+}
+
+#[async_trait]
+impl Chat for DiscordChat {
+    fn platform(&self) -> Platform {
+        Platform::Discord
+    }
+
+    async fn deliver(&self, delivery: &Delivery) -> Result<Delivered, ChatError> {
+        let rendered = render::render_effect(delivery, &PolicyLocale, &DiscordMarkup);
+        let mut delivered = Delivered::default();
+        for message in &rendered.messages {
+            self.send(delivery, message, &mut delivered).await?;
+        }
+        Ok(delivered)
+    }
+
+    async fn alert_admins(&self, policy: &Policy, alert: &Alert) -> Result<(), ChatError> {
+        for admin in &policy.admins {
+            let Some(user) = policy
+                .people
+                .get(admin)
+                .and_then(|person| person.accounts.get(&Platform::Discord))
+            else {
+                continue;
+            };
+            let locale = crate::i18n::pick_locale(policy, Some(admin), None);
+            let text = render::alert_text(alert, locale, &DiscordMarkup);
+            self.dm(user, &text_message(&text)).await?;
+        }
+        Ok(())
+    }
+}

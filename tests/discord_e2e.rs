@@ -1,0 +1,715 @@
+//! End to end on Discord: the real `escalator` binary against the local Discord
+//! workspace, over the gateway and REST under /api/v10, as it would run against Discord.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use axum::http::Method;
+use escalator::workspace::discord::{DiscordSetup, DiscordUser, DiscordWorkspace, Emoji, Posted};
+use serde_json::json;
+
+const GUILD: &str = "1000000000000000001";
+const APPLICATION: &str = "1100000000000000001";
+const BOT: &str = "1000000000000000999";
+const REPORTER: &str = "1000000000000000100";
+const ALICE: &str = "1000000000000000101";
+const BOB: &str = "1000000000000000102";
+const CAROL: &str = "1000000000000000103";
+const GUEST: &str = "1000000000000000104";
+const PAYMENTS: &str = "1000000000000000010";
+const INCIDENTS: &str = "1000000000000000011";
+const KNOWLEDGE: &str = "1000000000000000012";
+/// A plain text channel used as the knowledge channel instead of the forum.
+const KNOWLEDGE_TEXT: &str = "1000000000000000013";
+const TOKEN: &str = "discord-test-bot-token-0123456789";
+/// A custom emoji the policy accepts as an acknowledgement; Discord may send it nameless.
+const CUSTOM_ACK: &str = "1500000000000000001";
+
+const PATIENCE: Duration = Duration::from_secs(25);
+
+fn user(id: &str, name: &str) -> DiscordUser {
+    DiscordUser {
+        id: id.into(),
+        name: name.into(),
+    }
+}
+
+async fn workspace() -> DiscordWorkspace {
+    DiscordWorkspace::start(DiscordSetup {
+        guild: GUILD.into(),
+        bot: user(BOT, "escalator"),
+        application: APPLICATION.into(),
+        token: TOKEN.into(),
+        users: vec![
+            user(REPORTER, "rita"),
+            user(ALICE, "alice"),
+            user(BOB, "bob"),
+            user(CAROL, "carol"),
+            user(GUEST, "guest"),
+        ],
+        channels: vec![
+            (PAYMENTS.into(), "payments".into(), 0),
+            (INCIDENTS.into(), "incidents".into(), 0),
+            (KNOWLEDGE.into(), "knowledge".into(), 15),
+            (KNOWLEDGE_TEXT.into(), "knowledge-text".into(), 0),
+        ],
+    })
+    .await
+    .expect("workspace starts")
+}
+
+fn write_config(
+    dir: &Path,
+    base_url: &str,
+    incident_channel: &str,
+    knowledge_channel: &str,
+) -> PathBuf {
+    let config = dir.join("bot-config");
+    std::fs::create_dir_all(&config).unwrap();
+    let settings = format!(
+        r#"[discord]
+api_base_url = "{base_url}"
+token_env = "TEST_DISCORD_TOKEN"
+application_id = "{APPLICATION}"
+guild_id = "{GUILD}"
+
+[storage]
+data_dir = "{data}"
+cache_mb = 8
+
+[policy]
+admins = ["carol"]
+default_locale = "en"
+ack_emoji = ["eyes", "{CUSTOM_ACK}"]
+resolve_emoji = ["white_check_mark"]
+fix_note_reminder_every = "1h"
+criteria_review_every = "90d"
+"#,
+        data = dir.join("data").display()
+    );
+    std::fs::write(config.join("escalator.toml"), settings).unwrap();
+    std::fs::write(
+        config.join("teams.toml"),
+        format!(
+            r#"[[team]]
+id = "payments"
+name = "Payments"
+
+[team.discord]
+channels = ["{PAYMENTS}"]
+incident_channel = "{incident_channel}"
+knowledge_channel = "{knowledge_channel}"
+"#
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        config.join("people.toml"),
+        format!(
+            r#"[[person]]
+id = "alice"
+name = "Alice Kim"
+discord = "{ALICE}"
+positions = ["payments/team-lead"]
+deputy = "bob"
+
+[[person]]
+id = "bob"
+name = "Bob Lee"
+discord = "{BOB}"
+positions = ["payments/engineer"]
+
+[[person]]
+id = "carol"
+name = "Carol Diaz"
+discord = "{CAROL}"
+positions = ["head-of-eng"]
+"#
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        config.join("severities.toml"),
+        r#"[[severity]]
+id = "sev1"
+name = "Critical"
+criteria = ["Customers cannot pay"]
+counter_examples = ["One card declined"]
+
+[[severity.path]]
+steps = [
+  { position = "team-lead", means = ["thread", "dm"], ack_within = "3s", repages = 1, repage_every = "1s" },
+  { position = "head-of-eng", means = ["dm"], ack_within = "30s" },
+]
+"#,
+    )
+    .unwrap();
+    config
+}
+
+struct Bot {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Bot {
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn started(incident_channel: &str) -> (DiscordWorkspace, tempfile::TempDir, Bot) {
+    started_with(incident_channel, KNOWLEDGE).await
+}
+
+async fn started_with(
+    incident_channel: &str,
+    knowledge_channel: &str,
+) -> (DiscordWorkspace, tempfile::TempDir, Bot) {
+    let workspace = workspace().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        &workspace.base_url(),
+        incident_channel,
+        knowledge_channel,
+    );
+    let log = dir.path().join("bot.log");
+    let child = Command::new(env!("CARGO_BIN_EXE_escalator"))
+        .args(["run", "--config"])
+        .arg(&config)
+        .env("TEST_DISCORD_TOKEN", TOKEN)
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("escalator starts");
+    let bot = Bot { child, log };
+    let connected = workspace
+        .wait_until(PATIENCE, |ws| {
+            ws.is_connected() && !ws.commands().is_empty()
+        })
+        .await;
+    assert!(
+        connected,
+        "the bot never connected; log:\n{}",
+        bot.log_text()
+    );
+    (workspace, dir, bot)
+}
+
+async fn expect(
+    workspace: &DiscordWorkspace,
+    bot: &Bot,
+    what: &str,
+    check: impl Fn(&DiscordWorkspace) -> bool,
+) {
+    assert!(
+        workspace.wait_until(PATIENCE, check).await,
+        "timed out waiting for {what}; log:\n{}",
+        bot.log_text()
+    );
+}
+
+fn root(ws: &DiscordWorkspace) -> Option<Posted> {
+    ws.messages_in(INCIDENTS).into_iter().next()
+}
+
+/// Messages in the incident's thread (whose id is the root's).
+fn thread(ws: &DiscordWorkspace) -> Vec<Posted> {
+    root(ws)
+        .map(|root| ws.messages_in(&root.id))
+        .unwrap_or_default()
+}
+
+fn thread_count(ws: &DiscordWorkspace, text: &str) -> usize {
+    thread(ws)
+        .iter()
+        .filter(|m| m.text().contains(text))
+        .count()
+}
+
+fn dms(ws: &DiscordWorkspace, user: &str) -> Vec<Posted> {
+    ws.dm_channel(user)
+        .map(|channel| ws.messages_in(&channel))
+        .unwrap_or_default()
+}
+
+/// The reply shown for `interaction`: its deferred response, edited.
+fn edited_reply(ws: &DiscordWorkspace, interaction_token_of: &str) -> Option<String> {
+    ws.calls()
+        .into_iter()
+        .find(|call| {
+            call.method == "PATCH"
+                && call.path.contains(interaction_token_of)
+                && call.path.ends_with("/messages/@original")
+        })
+        .map(|call| call.body["content"].as_str().unwrap_or_default().to_owned())
+}
+
+fn callback_type(ws: &DiscordWorkspace, interaction: &str) -> Option<u64> {
+    ws.calls()
+        .into_iter()
+        .find(|call| {
+            call.path
+                .starts_with(&format!("/interactions/{interaction}/"))
+        })
+        .and_then(|call| call.body["type"].as_u64())
+}
+
+fn token_of(ws: &DiscordWorkspace, interaction: &str) -> Option<String> {
+    ws.calls()
+        .into_iter()
+        .find(|call| {
+            call.path
+                .starts_with(&format!("/interactions/{interaction}/"))
+        })
+        .and_then(|call| call.path.split('/').nth(3).map(str::to_owned))
+}
+
+async fn reply_to(ws: &DiscordWorkspace, bot: &Bot, interaction: &str) -> String {
+    expect(ws, bot, "the deferred response", |ws| {
+        token_of(ws, interaction).is_some()
+    })
+    .await;
+    let token = token_of(ws, interaction).unwrap();
+    expect(ws, bot, "the edited response", |ws| {
+        edited_reply(ws, &token).is_some()
+    })
+    .await;
+    edited_reply(ws, &token).unwrap()
+}
+
+/// Reacts until `check` holds. A message shows a moment before the bot has recorded it
+/// as the incident's, so a reaction in that moment is not linked yet; like a person, the
+/// test reacts again.
+async fn react_until(
+    ws: &DiscordWorkspace,
+    bot: &Bot,
+    user: &str,
+    message: &Posted,
+    emoji: &Emoji,
+    check: impl Fn(&DiscordWorkspace) -> bool + Copy,
+) {
+    for _ in 0..10 {
+        ws.react(user, message, emoji);
+        if ws.wait_until(Duration::from_secs(2), check).await {
+            return;
+        }
+    }
+    panic!("the reaction had no effect; log:\n{}", bot.log_text());
+}
+
+fn open(ws: &DiscordWorkspace, summary: &str) -> String {
+    ws.slash(
+        REPORTER,
+        PAYMENTS,
+        "open",
+        json!([{"name": "severity", "type": 3, "value": "sev1"}, {"name": "summary", "type": 3, "value": summary}]),
+    )
+}
+
+#[tokio::test]
+async fn the_whole_flow_from_escalation_to_fix_note() {
+    let (ws, _dir, bot) = started(INCIDENTS).await;
+
+    // Only guilds and reactions: no privileged message-content intent.
+    assert_eq!(ws.intents(), Some(1 | (1 << 10) | (1 << 13)));
+    let command = ws.commands()[0].clone();
+    assert_eq!(command["name"], "escalate");
+    let subcommands: Vec<&str> = command["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        subcommands,
+        [
+            "open", "ack", "resolve", "cancel", "status", "follow", "update", "reassign",
+            "severity", "help"
+        ]
+    );
+    let choice = command["options"][0]["options"][0]["choices"][0]["name"]
+        .as_str()
+        .unwrap();
+    assert!(choice.contains("Customers cannot pay"), "{choice}");
+
+    let interaction = open(&ws, "Card payments fail with 502 at checkout");
+    let reply = reply_to(&ws, &bot, &interaction).await;
+    assert_eq!(callback_type(&ws, &interaction), Some(5));
+    assert!(reply.contains("INC-1"), "{reply}");
+    assert!(reply.contains("Thank you for escalating"), "{reply}");
+
+    // The root card in the incident channel with three buttons, and a thread from it.
+    expect(&ws, &bot, "the root message", |ws| root(ws).is_some()).await;
+    let root_message = root(&ws).unwrap();
+    assert_eq!(root_message.button_ids(), ["ack:1", "resolve:1", "fix:1"]);
+    let thread_path = format!("/channels/{INCIDENTS}/messages/{}/threads", root_message.id);
+    expect(&ws, &bot, "the thread", |ws| {
+        ws.calls()
+            .iter()
+            .any(|call| call.method == "POST" && call.path == thread_path)
+    })
+    .await;
+
+    // Alice is paged in the thread and by DM, re-paged, then her deputy Bob.
+    expect(&ws, &bot, "the first page", |ws| dms(ws, ALICE).len() == 1).await;
+    assert!(thread_count(&ws, &format!("<@{ALICE}>")) >= 1);
+    expect(&ws, &bot, "the re-page", |ws| dms(ws, ALICE).len() == 2).await;
+    expect(&ws, &bot, "the deputy page", |ws| dms(ws, BOB).len() == 1).await;
+
+    // A guest reacts: nothing happens. Bob takes it over by reacting on his DM page.
+    ws.react(GUEST, &root_message, &Emoji::Unicode("👀".into()));
+    let page = dms(&ws, BOB).last().cloned().unwrap();
+    react_until(&ws, &bot, BOB, &page, &Emoji::Unicode("👀".into()), |ws| {
+        thread_count(ws, "has taken over INC-1") == 1
+    })
+    .await;
+    assert_eq!(thread_count(&ws, &format!("<@{BOB}> has taken over")), 1);
+    assert_eq!(thread_count(&ws, &format!("<@{GUEST}> has taken over")), 0);
+
+    // A status update from the reporter reaches the thread.
+    let update = ws.slash(
+        REPORTER,
+        PAYMENTS,
+        "update",
+        json!([{"name": "text", "type": 3, "value": "rollback is running"}, {"name": "incident", "type": 4, "value": 1}]),
+    );
+    reply_to(&ws, &bot, &update).await;
+    expect(&ws, &bot, "the update", |ws| {
+        thread_count(ws, "rollback is running") == 1
+    })
+    .await;
+
+    // Resolve with the button, then the fix note through the modal.
+    let root_message = root(&ws).unwrap();
+    let resolve = ws.click(BOB, &root_message, "resolve:1");
+    let resolved = reply_to(&ws, &bot, &resolve).await;
+    assert!(resolved.contains("INC-1"), "{resolved}");
+    let fix = ws.click(BOB, &root_message, "fix:1");
+    expect(&ws, &bot, "the fix-note modal", |ws| {
+        callback_type(ws, &fix) == Some(9)
+    })
+    .await;
+    let modal = ws
+        .calls()
+        .into_iter()
+        .find(|call| call.path.starts_with(&format!("/interactions/{fix}/")))
+        .unwrap();
+    assert_eq!(modal.body["data"]["custom_id"], "fix-note:1");
+    let submit = ws.submit(
+        BOB,
+        INCIDENTS,
+        "fix-note:1",
+        &[
+            ("summary", "Checkout 502 after a gateway config change"),
+            ("cause", "A TLS setting rejected the provider's certificate"),
+            ("fix", "Rolled the setting back"),
+            ("prevention", "Config changes go through staging first"),
+            ("links", ""),
+        ],
+    );
+    reply_to(&ws, &bot, &submit).await;
+
+    // The knowledge channel is a forum: one post for the note.
+    expect(&ws, &bot, "the fix note in the forum", |ws| {
+        ws.messages_in(KNOWLEDGE)
+            .iter()
+            .any(|m| m.text().contains("Rolled the setting back"))
+    })
+    .await;
+    let forum_posts = ws
+        .calls()
+        .into_iter()
+        .filter(|call| {
+            call.method == "POST" && call.path == format!("/channels/{KNOWLEDGE}/threads")
+        })
+        .count();
+    assert_eq!(forum_posts, 1);
+
+    let log = bot.log_text();
+    assert!(!log.contains(TOKEN), "the token leaked into the log");
+}
+
+#[tokio::test]
+async fn a_reconnect_resumes_the_session_and_events_still_arrive() {
+    let (ws, _dir, bot) = started(INCIDENTS).await;
+    let (identifies, resumes) = ws.sessions();
+    assert_eq!((identifies, resumes.len()), (1, 0));
+
+    ws.reconnect();
+    expect(&ws, &bot, "a RESUME", |ws| {
+        !ws.sessions().1.is_empty() && ws.is_connected()
+    })
+    .await;
+    let (identifies, resumes) = ws.sessions();
+    assert_eq!(
+        identifies, 1,
+        "the bot identified again instead of resuming"
+    );
+    assert_eq!(resumes.len(), 1);
+
+    let interaction = open(&ws, "Payments queue stuck after the reconnect");
+    let reply = reply_to(&ws, &bot, &interaction).await;
+    assert!(reply.contains("INC-1"), "{reply}");
+}
+
+#[tokio::test]
+async fn a_removal_without_member_is_harmless_and_a_nameless_custom_emoji_acknowledges() {
+    let (ws, _dir, bot) = started(INCIDENTS).await;
+    let interaction = open(&ws, "Refunds fail");
+    reply_to(&ws, &bot, &interaction).await;
+    expect(&ws, &bot, "the root message", |ws| root(ws).is_some()).await;
+    let root_message = root(&ws).unwrap();
+
+    // Taking back a reaction (no member in the event) changes nothing.
+    ws.unreact(ALICE, &root_message, &Emoji::Unicode("👀".into()));
+    // A deleted custom emoji arrives without a name; it is matched by its id.
+    let nameless = Emoji::Custom {
+        id: CUSTOM_ACK.into(),
+        name: None,
+    };
+    react_until(&ws, &bot, ALICE, &root_message, &nameless, |ws| {
+        thread_count(ws, &format!("<@{ALICE}> has taken over INC-1")) == 1
+    })
+    .await;
+    assert!(
+        ws.is_connected(),
+        "the gateway dropped; log:\n{}",
+        bot.log_text()
+    );
+}
+
+#[tokio::test]
+async fn an_expired_interaction_is_answered_in_the_channel() {
+    let (ws, _dir, bot) = started(INCIDENTS).await;
+    let made = chrono::Utc::now() - chrono::TimeDelta::minutes(20);
+    let interaction = ws.slash_made_at(REPORTER, PAYMENTS, "help", json!([]), Some(made));
+    expect(&ws, &bot, "the reply in the channel", |ws| {
+        ws.messages_in(PAYMENTS)
+            .iter()
+            .any(|m| m.text().starts_with(&format!("<@{REPORTER}>")))
+    })
+    .await;
+    assert_eq!(
+        callback_type(&ws, &interaction),
+        None,
+        "the expired token was used"
+    );
+    assert!(!ws
+        .calls()
+        .iter()
+        .any(|call| call.path.starts_with("/webhooks/")));
+}
+
+#[tokio::test]
+async fn a_429_is_waited_out_for_its_retry_after() {
+    let (ws, _dir, bot) = started(INCIDENTS).await;
+    let path = format!("/channels/{INCIDENTS}/messages");
+    ws.fail_next(
+        Method::POST,
+        &path,
+        429,
+        json!({"message": "You are being rate limited.", "retry_after": 0.4, "global": false}),
+    );
+    let interaction = open(&ws, "Slow checkout");
+    reply_to(&ws, &bot, &interaction).await;
+    expect(&ws, &bot, "the root message", |ws| root(ws).is_some()).await;
+    let posts = ws
+        .calls()
+        .into_iter()
+        .filter(|call| call.method == "POST" && call.path == path)
+        .count();
+    assert_eq!(posts, 2, "one refused post and one retry");
+    assert!(bot.log_text().contains("rate limited; waiting"));
+}
+
+#[tokio::test]
+async fn an_unknown_incident_channel_is_reported_to_the_admins() {
+    let (ws, _dir, bot) = started("1000000000000000077").await;
+    let interaction = open(&ws, "Nobody can log in");
+    reply_to(&ws, &bot, &interaction).await;
+    // Discord shows `unknown\_channel` as `unknown_channel`: user markup is escaped.
+    expect(&ws, &bot, "the admin alert", |ws| {
+        dms(ws, CAROL)
+            .iter()
+            .any(|m| m.text().contains("the platform answered unknown\\_channel"))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_discord_demo_plays_the_whole_flow() {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_escalator"))
+        .args(["demo", "--platform", "discord"])
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("a local Discord server on http://127.0.0.1:"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("bot → forum post in #knowledge: Fix note: INC-1"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("INC-1 is closed, fix note captured."),
+        "{stdout}"
+    );
+}
+
+#[tokio::test]
+async fn a_command_in_the_thread_acts_on_its_incident_and_a_refused_token_falls_back() {
+    let (ws, _dir, bot) = started(INCIDENTS).await;
+    let interaction = open(&ws, "Invoices are not sent");
+    reply_to(&ws, &bot, &interaction).await;
+    expect(&ws, &bot, "the thread", |ws| {
+        ws.calls()
+            .iter()
+            .any(|call| call.path.ends_with("/threads"))
+    })
+    .await;
+    let thread_id = root(&ws).unwrap().id;
+
+    // `/escalate ack` typed in the incident's thread, without a number.
+    let ack = ws.slash(ALICE, &thread_id, "ack", json!([]));
+    let reply = reply_to(&ws, &bot, &ack).await;
+    assert!(reply.contains("INC-1"), "{reply}");
+    expect(&ws, &bot, "the hand-over", |ws| {
+        thread_count(ws, &format!("<@{ALICE}> has taken over INC-1")) == 1
+    })
+    .await;
+
+    // Discord refuses the edit (the token is no longer valid): the reply goes to the
+    // channel instead, mentioning the user.
+    ws.fail_next(
+        Method::PATCH,
+        "/messages/@original",
+        401,
+        json!({"message": "Invalid Webhook Token", "code": 50027}),
+    );
+    ws.slash(
+        REPORTER,
+        PAYMENTS,
+        "status",
+        json!([{"name": "incident", "type": 4, "value": 1}]),
+    );
+    expect(&ws, &bot, "the reply in the channel", |ws| {
+        ws.messages_in(PAYMENTS)
+            .iter()
+            .any(|m| m.text().starts_with(&format!("<@{REPORTER}>")) && m.text().contains("INC-1"))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn missing_access_is_reported_to_the_admins_in_plain_words() {
+    let (ws, _dir, bot) = started(INCIDENTS).await;
+    // The first direct message (Alice's page) is refused with 50001 Missing Access.
+    ws.fail_next(
+        Method::POST,
+        "/users/@me/channels",
+        403,
+        json!({"message": "Missing Access", "code": 50001}),
+    );
+    let interaction = open(&ws, "Payouts are late");
+    reply_to(&ws, &bot, &interaction).await;
+    expect(&ws, &bot, "the admin alert", |ws| {
+        dms(ws, CAROL)
+            .iter()
+            .any(|m| m.text().contains("the platform answered missing\\_access"))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn acknowledge_pressed_on_a_direct_message_page_hands_the_incident_over() {
+    let (ws, _dir, bot) = started(INCIDENTS).await;
+    let interaction = open(&ws, "Checkout is slow");
+    reply_to(&ws, &bot, &interaction).await;
+    expect(&ws, &bot, "the DM page", |ws| !dms(ws, ALICE).is_empty()).await;
+    let page = dms(&ws, ALICE)[0].clone();
+    assert_eq!(page.button_ids(), ["ack:1", "resolve:1", "fix:1"]);
+
+    // In a direct message Discord sends `user` and no member or guild.
+    let click = ws.click(ALICE, &page, "ack:1");
+    let reply = reply_to(&ws, &bot, &click).await;
+    assert!(reply.contains("INC-1"), "{reply}");
+    expect(&ws, &bot, "the hand-over", |ws| {
+        thread_count(ws, &format!("<@{ALICE}> has taken over INC-1")) == 1
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_text_knowledge_channel_gets_the_fix_note_as_a_message() {
+    let (ws, _dir, bot) = started_with(INCIDENTS, KNOWLEDGE_TEXT).await;
+    let interaction = open(&ws, "Receipts are blank");
+    reply_to(&ws, &bot, &interaction).await;
+    expect(&ws, &bot, "the root message", |ws| root(ws).is_some()).await;
+    let root_message = root(&ws).unwrap();
+    let resolve = ws.click(ALICE, &root_message, "resolve:1");
+    reply_to(&ws, &bot, &resolve).await;
+    let submit = ws.submit(
+        ALICE,
+        INCIDENTS,
+        "fix-note:1",
+        &[
+            ("summary", "Receipts rendered blank"),
+            ("cause", "A template variable was renamed"),
+            ("fix", "Restored the variable name"),
+            ("prevention", "A receipt snapshot test"),
+            ("links", "https://runbooks.example/receipts"),
+        ],
+    );
+    reply_to(&ws, &bot, &submit).await;
+    expect(&ws, &bot, "the fix note as a message", |ws| {
+        ws.messages_in(KNOWLEDGE_TEXT)
+            .iter()
+            .any(|m| m.text().contains("Restored the variable name"))
+    })
+    .await;
+    assert!(!ws
+        .calls()
+        .iter()
+        .any(|call| call.path == format!("/channels/{KNOWLEDGE_TEXT}/threads")));
+}
+
+#[tokio::test]
+async fn an_interaction_delivered_twice_acts_once_and_withdraws_the_second_response() {
+    let (ws, _dir, bot) = started(INCIDENTS).await;
+    let interaction = open(&ws, "Coupons fail");
+    reply_to(&ws, &bot, &interaction).await;
+
+    assert!(ws.deliver_again(&interaction));
+    expect(&ws, &bot, "the withdrawn second response", |ws| {
+        ws.calls()
+            .iter()
+            .any(|call| call.method == "DELETE" && call.path.ends_with("/messages/@original"))
+    })
+    .await;
+    let opened = ws
+        .calls()
+        .into_iter()
+        .filter(|call| {
+            call.method == "POST" && call.path == format!("/channels/{INCIDENTS}/messages")
+        })
+        .count();
+    assert_eq!(opened, 1, "the retried command opened a second incident");
+}
