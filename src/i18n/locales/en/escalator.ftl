@@ -216,6 +216,7 @@ reply-failed = Sorry, something went wrong on my side and nothing was changed. P
 reply-status = { $title } is { $state }.
 kb-title = Fix notes for “{ $query }”:
 kb-none = No fix notes match “{ $query }” yet.
+kb-export-written = Written on
 kb-hit = { $incident } · { $severity } · { $team } · { $date }: { $title } (thread in { $channel })
 related-title = { $count ->
     [one] A past fix that may help:
