@@ -16,6 +16,9 @@
 //! Search results are read back from the store, so a hit always shows the note as stored.
 //! [`related`] picks the past fixes shown when a new incident opens.
 
+// TODO(#6): editing a note (author and admins, re-index, update the knowledge-channel
+// post) and an explicit skip reason that closes the capture loop are not built yet.
+
 pub mod analyzer;
 mod index;
 pub mod related;
