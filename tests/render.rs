@@ -1391,3 +1391,44 @@ fn cancelling_thanks_the_reporter_in_both_languages() {
         assert!(text.contains(thanks), "{text}");
     }
 }
+
+#[test]
+fn related_fixes_are_listed_in_the_thread_in_the_team_language() {
+    let fixes = vec![
+        escalator::engine::RelatedFix {
+            incident: IncidentId(3),
+            title: "Expired gateway certificate".into(),
+            severity: "sev1".into(),
+            team: "payments".into(),
+            written_at: at(1, 12, 0),
+            channel: Some("C_OLD".into()),
+        },
+        escalator::engine::RelatedFix {
+            incident: IncidentId(5),
+            title: "카드 결제 승인 실패".into(),
+            severity: "sev1".into(),
+            team: "payments".into(),
+            written_at: at(2, 8, 0),
+            channel: None,
+        },
+    ];
+    let effect = Effect::ShowRelatedFixes { fixes };
+    let english = render_one("en", &incident(), effect.clone());
+    let korean = render_one("ko", &incident(), effect);
+
+    assert_eq!(english.target, Target::Thread);
+    assert_eq!(
+        text_of(&english),
+        "Past fixes that may help:\n\
+         INC-3 · SEV1 Critical · payments · 2024-05-01: Expired gateway certificate \
+         (thread in #C_OLD)\n\
+         INC-5 · SEV1 Critical · payments · 2024-05-02: 카드 결제 승인 실패 (thread in #C_INC)"
+    );
+    assert_eq!(
+        text_of(&korean),
+        "도움이 될 수 있는 지난 해결 노트:\n\
+         INC-3 · SEV1 Critical · payments · 2024-05-01: Expired gateway certificate \
+         (#C_OLD 스레드)\n\
+         INC-5 · SEV1 Critical · payments · 2024-05-02: 카드 결제 승인 실패 (#C_INC 스레드)"
+    );
+}

@@ -171,6 +171,41 @@ async fn the_whole_flow_from_escalation_to_fix_note() {
         .unwrap();
     let found = search.payload.unwrap().to_string();
     assert!(found.contains("INC-1"), "{found}");
+    assert!(found.contains("thread in <#CINCIDENTS>"), "{found}");
+
+    // The first incident opened with no past fixes to show; the next similar one shows
+    // this note in its thread.
+    assert_eq!(thread_count(&workspace, "may help"), 0);
+    workspace
+        .slash_command(
+            REPORTER,
+            PAYMENTS,
+            "sev2 Checkout 502 from the gateway again",
+        )
+        .await
+        .unwrap();
+    expect(&workspace, "the related fix under INC-2", |ws| {
+        incident_thread(ws, "INC-2")
+            .iter()
+            .any(|m| m.text.contains("A past fix that may help:"))
+    })
+    .await;
+    let related = incident_thread(&workspace, "INC-2")
+        .into_iter()
+        .find(|m| m.text.contains("may help"))
+        .unwrap();
+    assert!(
+        related.text.contains("INC-1 · SEV1 Critical · payments · "),
+        "{}",
+        related.text
+    );
+    assert!(
+        related
+            .text
+            .contains("Checkout 502 after a gateway config change (thread in <#CINCIDENTS>)"),
+        "{}",
+        related.text
+    );
 
     // Exactly one re-page and one deputy page went out, never more.
     assert_eq!(workspace.dms(ALICE).len(), 2);
@@ -183,6 +218,25 @@ async fn the_whole_flow_from_escalation_to_fix_note() {
         1
     );
     drop(bot);
+}
+
+/// The thread of the incident whose root message mentions `incident`.
+fn incident_thread(
+    workspace: &escalator::workspace::SlackWorkspace,
+    incident: &str,
+) -> Vec<escalator::workspace::ChannelMessage> {
+    let Some(root) = workspace
+        .messages(INCIDENTS)
+        .into_iter()
+        .find(|m| m.is_bot && m.thread_ts.is_none() && m.text.contains(incident))
+    else {
+        return Vec::new();
+    };
+    workspace
+        .thread(INCIDENTS, &root.ts)
+        .into_iter()
+        .filter(|m| m.ts != root.ts)
+        .collect()
 }
 
 #[tokio::test]

@@ -82,7 +82,11 @@ pub fn reply_text(reply: &Reply, policy: &Policy, locale: &str, markup: &dyn Mar
             words.t("reply-not-in-policy", &[("name", markup.user(user).into())])
         }
         Reply::NotYet { verb } => words.t("reply-not-yet", &[("verb", verb.clone().into())]),
-        Reply::Knowledge { query, hits } => knowledge_text(&words, query, hits, markup),
+        Reply::Knowledge {
+            query,
+            hits,
+            platform,
+        } => knowledge_text(&words, query, hits, *platform),
         Reply::Failed { reference } => {
             words.t("reply-failed", &[("reference", reference.clone().into())])
         }
@@ -113,26 +117,24 @@ fn knowledge_text(
     words: &Words<'_>,
     query: &str,
     hits: &[crate::knowledge::Hit],
-    markup: &dyn Markup,
+    platform: crate::engine::Platform,
 ) -> String {
-    let query = ("query", FluentValue::from(markup.escape(query)));
+    let query = ("query", FluentValue::from(words.markup.escape(query)));
     if hits.is_empty() {
         return words.t("kb-none", &[query]);
     }
     let mut text = words.t("kb-title", &[query]);
     for hit in hits {
-        let line = words.t(
-            "kb-hit",
-            &[
-                ("incident", hit.incident.to_string().into()),
-                ("severity", words.severity(&hit.severity).into()),
-                ("team", markup.escape(hit.team.as_str()).into()),
-                ("date", hit.written_at.format("%Y-%m-%d").to_string().into()),
-                ("title", markup.escape(&hit.title).into()),
-            ],
-        );
+        let line = render::FixLine {
+            incident: hit.incident,
+            title: &hit.title,
+            severity: &hit.severity,
+            team: &hit.team,
+            written_at: hit.written_at,
+            channel: hit.thread.as_ref().map(|thread| thread.channel.as_str()),
+        };
         text.push('\n');
-        text.push_str(&line);
+        text.push_str(&render::fix_line(words, platform, &line));
     }
     text
 }

@@ -15,7 +15,7 @@ use crate::engine::{
     FixNote, Incident, IncidentId, Intent, OpenRequest, PersonId, Platform, Rejection, SeverityId,
     UserRef,
 };
-use crate::knowledge::{self, Hit};
+use crate::knowledge::Hit;
 use crate::ports::MessageRef;
 use crate::render::{Action, ActionKind};
 use crate::runtime::{Escalator, RuntimeError};
@@ -95,6 +95,8 @@ pub enum Reply {
         query: String,
         /// The best matches, best first.
         hits: Vec<Hit>,
+        /// The platform asked on, whose incident channels the hits point to.
+        platform: Platform,
     },
     /// Something failed on our side; the reference is in the logs.
     Failed {
@@ -395,11 +397,16 @@ impl Responder {
     }
 
     fn search(&self, query: String) -> Response {
-        match self.escalator.store().incidents() {
-            Ok(incidents) => {
-                let hits = knowledge::search(&incidents, &query, SEARCH_LIMIT);
-                Response::Reply(Reply::Knowledge { query, hits })
-            }
+        let hits = self
+            .escalator
+            .knowledge()
+            .and_then(|knowledge| knowledge.search(&query, SEARCH_LIMIT));
+        match hits {
+            Ok(hits) => Response::Reply(Reply::Knowledge {
+                query,
+                hits,
+                platform: self.platform,
+            }),
             Err(error) => Response::Reply(failed("search the fix notes", &error)),
         }
     }

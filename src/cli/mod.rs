@@ -8,6 +8,7 @@
 pub mod check_config;
 pub mod demo;
 pub mod incidents;
+pub mod kb;
 pub mod run;
 pub mod simulate;
 
@@ -81,6 +82,12 @@ pub enum Command {
     },
     /// Dry-run one incident on a virtual clock: who is paged when, and how.
     Simulate(simulate::Args),
+    /// Search or export the fix notes in a stopped bot's data folder.
+    Kb {
+        /// What to do with them.
+        #[command(subcommand)]
+        command: kb::KbCommand,
+    },
 }
 
 /// Parses `args` (program name first) and runs the subcommand against the process's
@@ -119,5 +126,12 @@ pub fn run(command: Command, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             }
         },
         Command::Simulate(args) => simulate::run(&args, out, err),
+        Command::Kb { command } => match kb::run(command, out) {
+            Ok(()) => EXIT_OK,
+            Err(error) => {
+                let _ = writeln!(err, "error: {error:#}");
+                EXIT_FAILURE
+            }
+        },
     }
 }

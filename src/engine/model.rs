@@ -445,6 +445,28 @@ pub enum Effect {
     },
     /// Publish the fix note to the team's knowledge channel.
     PublishFixNote,
+    /// Show past fix notes related to a new incident in its thread.
+    ShowRelatedFixes {
+        /// The notes, most relevant first.
+        fixes: Vec<RelatedFix>,
+    },
+}
+
+/// A past incident's fix note, as shown next to a new incident.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelatedFix {
+    /// The past incident.
+    pub incident: IncidentId,
+    /// Its fix note's summary.
+    pub title: String,
+    /// Its severity.
+    pub severity: SeverityId,
+    /// Its team.
+    pub team: TeamId,
+    /// When the note was written.
+    pub written_at: Timestamp,
+    /// The channel of its thread, when known.
+    pub channel: Option<String>,
 }
 
 /// Why the engine refused an intent. The adapters turn these into helpful replies.

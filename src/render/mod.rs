@@ -16,6 +16,7 @@ mod fix_note;
 mod help;
 mod markup;
 mod page;
+mod related;
 mod reply;
 mod words;
 
@@ -30,6 +31,7 @@ pub use card::{root_card, Button, ButtonStyle, Card, Field};
 pub use fix_note::{fix_note_form, FixNoteForm, FormField};
 pub use help::help_text;
 pub use markup::{Markup, PlainMarkup};
+pub use related::{fix_line, related_text, FixLine};
 pub use reply::{alert_text, rejection_reply};
 pub use words::Words;
 
@@ -179,6 +181,16 @@ pub fn render_effect(
         Effect::PublishFixNote => fix_note::note_card(incident, policy, locale, markup)
             .map(|card| to_team(Target::Knowledge, Body::Card(card)))
             .unwrap_or_default(),
+        Effect::ShowRelatedFixes { fixes } => to_team(
+            Target::Thread,
+            Body::Text(related_text(
+                fixes,
+                policy,
+                incident.platform,
+                locale,
+                markup,
+            )),
+        ),
     };
     Rendered { messages }
 }

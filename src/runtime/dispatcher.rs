@@ -236,6 +236,7 @@ fn effect_kind(effect: &Effect) -> &'static str {
         Effect::NotifyFollowers { .. } => "notify_followers",
         Effect::AskForFixNote { .. } => "ask_for_fix_note",
         Effect::PublishFixNote => "publish_fix_note",
+        Effect::ShowRelatedFixes { .. } => "show_related_fixes",
     }
 }
 
@@ -250,6 +251,7 @@ fn describe(effect: &Effect) -> String {
         Effect::NotifyFollowers { .. } => "a direct message to the incident's followers".to_owned(),
         Effect::AskForFixNote { .. } => "a request for the fix note".to_owned(),
         Effect::PublishFixNote => "the fix note in the knowledge channel".to_owned(),
+        Effect::ShowRelatedFixes { .. } => "related past fixes in the incident thread".to_owned(),
     }
 }
 

@@ -9,6 +9,7 @@
 //! until shutdown.
 
 mod dispatcher;
+mod knowledge;
 mod scheduler;
 
 use std::future::Future;
@@ -23,6 +24,7 @@ use crate::engine::{
     self, Ctx, Effect, Entry, Incident, IncidentId, Intent, OpenRequest, Outcome, Phase, Rejection,
     Timestamp,
 };
+use crate::knowledge::KnowledgeBase;
 use crate::ports::{Chat, Clock};
 use crate::store::{Change, CommitResult, DedupeKey, Store, StoreError};
 
@@ -78,6 +80,7 @@ pub struct Escalator {
     timers_changed: Notify,
     outbox_changed: Notify,
     dedupe_ttl: Duration,
+    knowledge: std::sync::Mutex<Option<Arc<KnowledgeBase>>>,
 }
 
 impl Escalator {
@@ -101,6 +104,7 @@ impl Escalator {
             timers_changed: Notify::new(),
             outbox_changed: Notify::new(),
             dedupe_ttl,
+            knowledge: std::sync::Mutex::new(None),
         })
     }
 
@@ -145,7 +149,13 @@ impl Escalator {
             now,
         };
         let id = self.store.upcoming_incident_id()?;
-        let outcome = engine::open(ctx, id, request)?;
+        let related = self.related_fixes(&request.summary);
+        let mut outcome = engine::open(ctx, id, request)?;
+        if !related.is_empty() {
+            outcome
+                .effects
+                .push(Effect::ShowRelatedFixes { fixes: related });
+        }
         let decision = self.commit(outcome, dedupe, now).await?;
         info!(
             incident_id = %decision.incident.id,
@@ -194,6 +204,9 @@ impl Escalator {
             });
         }
         let decision = self.commit(outcome, dedupe, now).await?;
+        if decision.incident.fix_note != before.fix_note {
+            self.index_fix_note(&decision.incident).await;
+        }
         if decision.incident.state != before.state {
             info!(
                 incident_id = %id,
@@ -259,6 +272,7 @@ impl Escalator {
         let (stop, stopped) = watch::channel(false);
         let mut scheduler = tokio::spawn(Arc::clone(&self).schedule(stopped.clone()));
         let mut dispatcher = tokio::spawn(Arc::clone(&self).dispatch(chats, stopped));
+        self.prepare_knowledge().await;
         info!("escalator running");
 
         let failed = tokio::select! {

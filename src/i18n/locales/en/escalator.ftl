@@ -220,7 +220,12 @@ reply-failed = Sorry, something went wrong on my side and nothing was changed. P
 reply-status = { $title } is { $state }.
 kb-title = Fix notes for “{ $query }”:
 kb-none = No fix notes match “{ $query }” yet.
-kb-hit = { $incident } · { $severity } · { $team } · { $date }: { $title }
+kb-export-written = Written on
+kb-hit = { $incident } · { $severity } · { $team } · { $date }: { $title } (thread in { $channel })
+related-title = { $count ->
+    [one] A past fix that may help:
+   *[other] Past fixes that may help:
+}
 
 ## Command mistakes
 

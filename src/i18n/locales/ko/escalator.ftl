@@ -218,7 +218,9 @@ reply-failed = 죄송해요, 제 쪽에서 문제가 생겨 아무것도 바뀌�
 reply-status = { $title }: { $state }
 kb-title = “{ $query }” 관련 해결 노트:
 kb-none = 아직 “{ $query }”와 맞는 해결 노트가 없어요.
-kb-hit = { $incident } · { $severity } · { $team } · { $date }: { $title }
+kb-export-written = 작성일
+kb-hit = { $incident } · { $severity } · { $team } · { $date }: { $title } ({ $channel } 스레드)
+related-title = 도움이 될 수 있는 지난 해결 노트:
 
 ## 명령 입력 실수
 

@@ -1,0 +1,86 @@
+//! The runtime's side of the knowledge base: open it once, index each committed fix
+//! note, and find related fixes for a new incident.
+//!
+//! The store commits first; the index follows. A failure here never undoes or delays a
+//! decision: it is logged, and the index is rebuilt from the store on the next open.
+
+use std::sync::{Arc, PoisonError};
+
+use tracing::{error, info};
+
+use super::Escalator;
+use crate::engine::{Incident, RelatedFix};
+use crate::knowledge::{KnowledgeBase, KnowledgeError};
+
+impl Escalator {
+    /// The knowledge base of this escalator's data folder, opened (and rebuilt from the
+    /// store if needed) on first use.
+    pub fn knowledge(&self) -> Result<Arc<KnowledgeBase>, KnowledgeError> {
+        // Opening replaces the `None` whole, so a panic cannot leave it half-set.
+        let mut slot = self
+            .knowledge
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(knowledge) = slot.as_ref() {
+            return Ok(Arc::clone(knowledge));
+        }
+        let knowledge = Arc::new(KnowledgeBase::open(&self.store)?);
+        *slot = Some(Arc::clone(&knowledge));
+        Ok(knowledge)
+    }
+
+    /// Opens the knowledge base at start, so the first search does not wait for a rebuild.
+    pub(super) async fn prepare_knowledge(self: &Arc<Self>) {
+        let escalator = Arc::clone(self);
+        let opened = tokio::task::spawn_blocking(move || escalator.knowledge()).await;
+        match opened {
+            Ok(Ok(knowledge)) => info!(notes = knowledge.len(), "knowledge base ready"),
+            Ok(Err(error)) => error!(error = %error, "could not open the knowledge base"),
+            Err(join) => error!(error = %join, "opening the knowledge base stopped"),
+        }
+    }
+
+    /// Brings a committed fix note into the search index.
+    pub(super) async fn index_fix_note(&self, incident: &Incident) {
+        let knowledge = match self.knowledge() {
+            Ok(knowledge) => knowledge,
+            Err(error) => {
+                error!(incident_id = %incident.id, error = %error, "fix note not indexed");
+                return;
+            }
+        };
+        let copy = incident.clone();
+        let indexed = tokio::task::spawn_blocking(move || knowledge.index_note(&copy)).await;
+        match indexed {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                error!(incident_id = %incident.id, error = %error, "fix note not indexed");
+            }
+            Err(join) => error!(incident_id = %incident.id, error = %join, "indexing stopped"),
+        }
+    }
+
+    /// Past fixes related to a new incident summarised as `summary`; empty on any error.
+    pub(super) fn related_fixes(&self, summary: &str) -> Vec<RelatedFix> {
+        let related = self
+            .knowledge()
+            .and_then(|knowledge| knowledge.related(summary));
+        match related {
+            Ok(hits) => hits
+                .into_iter()
+                .map(|hit| RelatedFix {
+                    incident: hit.incident,
+                    title: hit.title,
+                    severity: hit.severity,
+                    team: hit.team,
+                    written_at: hit.written_at,
+                    channel: hit.thread.map(|thread| thread.channel),
+                })
+                .collect(),
+            Err(error) => {
+                error!(error = %error, "could not look for related fixes");
+                Vec::new()
+            }
+        }
+    }
+}
