@@ -12,6 +12,7 @@ mod dispatcher;
 mod scheduler;
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -23,6 +24,7 @@ use crate::engine::{
     self, Ctx, Effect, Entry, Incident, IncidentId, Intent, OpenRequest, Outcome, Phase, Rejection,
     Timestamp,
 };
+use crate::metrics::{Metrics, OutboxGauge};
 use crate::ports::{Chat, Clock};
 use crate::store::{Change, CommitResult, DedupeKey, Store, StoreError};
 
@@ -78,6 +80,8 @@ pub struct Escalator {
     timers_changed: Notify,
     outbox_changed: Notify,
     dedupe_ttl: Duration,
+    metrics: Metrics,
+    is_running: AtomicBool,
 }
 
 impl Escalator {
@@ -101,12 +105,42 @@ impl Escalator {
             timers_changed: Notify::new(),
             outbox_changed: Notify::new(),
             dedupe_ttl,
+            metrics: Metrics::default(),
+            is_running: AtomicBool::new(false),
         })
     }
 
     /// The store.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The counters `/metrics` reports.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Whether [`Escalator::run`] is driving the scheduler and the dispatcher.
+    pub fn is_running(&self) -> bool {
+        self.is_running.load(Ordering::Relaxed)
+    }
+
+    /// Counts the stored incidents by state and severity, starting the incident gauges.
+    /// Holds the decision lock meanwhile, so that no decision is counted twice or missed.
+    pub async fn count_incidents(&self) -> Result<(), RuntimeError> {
+        let _decision = self.decisions.lock().await;
+        self.metrics.set_incidents(self.store.incident_tally()?);
+        Ok(())
+    }
+
+    /// The outbox's depth and the age of its oldest entry, for `/metrics`.
+    pub fn outbox_gauge(&self) -> Result<OutboxGauge, RuntimeError> {
+        let (depth, oldest) = self.store.outbox_summary()?;
+        let age = oldest.map_or(Duration::ZERO, |at| until(self.clock.now(), at));
+        Ok(OutboxGauge {
+            depth,
+            oldest_age_seconds: age.as_secs_f64(),
+        })
     }
 
     /// The live policy.
@@ -147,6 +181,7 @@ impl Escalator {
         let id = self.store.upcoming_incident_id()?;
         let outcome = engine::open(ctx, id, request)?;
         let decision = self.commit(outcome, dedupe, now).await?;
+        self.metrics.record_incident(None, &decision.incident);
         info!(
             incident_id = %decision.incident.id,
             severity = %decision.incident.severity,
@@ -194,6 +229,7 @@ impl Escalator {
             });
         }
         let decision = self.commit(outcome, dedupe, now).await?;
+        self.record(&before, &decision.incident);
         if decision.incident.state != before.state {
             info!(
                 incident_id = %id,
@@ -207,9 +243,19 @@ impl Escalator {
         Ok(decision)
     }
 
+    /// Moves the incident gauges and times a first acknowledgement.
+    fn record(&self, before: &Incident, after: &Incident) {
+        self.metrics.record_incident(Some(before), after);
+        if let (None, Some(acknowledged_at)) = (before.acknowledged_at, after.acknowledged_at) {
+            self.metrics
+                .record_acknowledgement(until(acknowledged_at, after.opened_at));
+        }
+    }
+
     fn check_duplicate(&self, key: Option<&str>, now: Timestamp) -> Result<(), RuntimeError> {
         match key {
             Some(key) if self.store.is_duplicate(key, now)? => {
+                self.metrics.record_dedupe_hit();
                 debug!("inbound event seen before; ignored");
                 Err(RuntimeError::Duplicate)
             }
@@ -238,7 +284,10 @@ impl Escalator {
             effects: change.effects.clone(),
         };
         match self.store.commit(change).await? {
-            CommitResult::Duplicate => return Err(RuntimeError::Duplicate),
+            CommitResult::Duplicate => {
+                self.metrics.record_dedupe_hit();
+                return Err(RuntimeError::Duplicate);
+            }
             CommitResult::Committed => {}
         }
         self.timers_changed.notify_one();
@@ -259,6 +308,7 @@ impl Escalator {
         let (stop, stopped) = watch::channel(false);
         let mut scheduler = tokio::spawn(Arc::clone(&self).schedule(stopped.clone()));
         let mut dispatcher = tokio::spawn(Arc::clone(&self).dispatch(chats, stopped));
+        self.is_running.store(true, Ordering::Relaxed);
         info!("escalator running");
 
         let failed = tokio::select! {
@@ -266,6 +316,7 @@ impl Escalator {
             _ = &mut scheduler => Some("scheduler"),
             _ = &mut dispatcher => Some("dispatcher"),
         };
+        self.is_running.store(false, Ordering::Relaxed);
         let _ = stop.send(true);
         for (task, handle) in [("scheduler", scheduler), ("dispatcher", dispatcher)] {
             if handle.is_finished() && failed == Some(task) {
