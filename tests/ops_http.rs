@@ -203,6 +203,32 @@ async fn health_readiness_and_metrics_follow_an_incident() {
     ] {
         assert!(has_line(&text, line), "{line} missing:\n{text}");
     }
+
+    // Every log line is JSON; decisions carry their inbound event's span.
+    let lines = log_lines(&bot);
+    let span_of = |message: &str| {
+        lines
+            .iter()
+            .find(|line| line["fields"]["message"] == message)
+            .unwrap_or_else(|| panic!("no `{message}` line"))["span"]
+            .clone()
+    };
+    let opened = span_of("incident opened");
+    assert_eq!(opened["platform"], "slack");
+    assert_eq!(opened["workspace"], "TTEST");
+    assert_eq!(opened["channel"], PAYMENTS);
+    assert!(
+        opened["event_id"].as_str().is_some_and(|id| !id.is_empty()),
+        "{opened}"
+    );
+    let acknowledged = span_of("incident state changed");
+    assert_eq!(acknowledged["platform"], "slack");
+    assert_eq!(acknowledged["channel"], page.channel.as_str());
+    assert_eq!(
+        acknowledged["event_id"].as_str(),
+        receipt.event_id.as_deref()
+    );
+    assert!(!bot.log_text().contains(BOT_TOKEN));
     drop(bot);
 }
 
