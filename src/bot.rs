@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use secrecy::SecretString;
 use tokio::sync::watch;
-use tracing::info;
+use tracing::{error, info};
 
 use crate::adapters::discord::gateway::Gateway;
 use crate::adapters::discord::inbound::DiscordInbound;
@@ -23,6 +23,7 @@ use crate::adapters::slack::outbound::SlackChat;
 use crate::adapters::slack::socket::SocketMode;
 use crate::config::{Config, DiscordSettings, SlackMode, SlackSecrets, SlackSettings};
 use crate::engine::Platform;
+use crate::http;
 use crate::ports::{Chat, Clock};
 use crate::runtime::{Escalator, RuntimeError};
 use crate::store::{Store, StoreError, StoreOptions};
@@ -49,8 +50,8 @@ pub enum BotError {
         /// What went wrong, without secrets.
         reason: String,
     },
-    /// Slack's HTTP listener could not bind.
-    #[error("could not listen for Slack on {addr}: {source}")]
+    /// The HTTP listener could not bind.
+    #[error("could not listen for HTTP on {addr}: {source}")]
     Listen {
         /// The address.
         addr: std::net::SocketAddr,
@@ -107,34 +108,54 @@ impl Bot {
         )?;
         info!(data_dir = %storage.data_dir.display(), "store opened");
         let escalator = Escalator::new(store, Arc::new(config.policy.clone()), clock);
+        let counting = Arc::clone(&escalator);
+        tokio::spawn(async move {
+            if let Err(error) = counting.count_incidents().await {
+                error!(error = %error, "could not count the stored incidents for metrics");
+            }
+        });
 
-        let (stop_http, stopped) = watch::channel(false);
-        let mut bot = Self {
-            escalator: Arc::clone(&escalator),
-            chats: Vec::new(),
-            socket: None,
-            gateway: None,
-            stop_http,
-            http: None,
-        };
+        // Bound before connecting, so that a port in use is reported at once.
+        let addr = config.settings.http.listen;
+        let listener = http::bind(addr)
+            .await
+            .map_err(|source| BotError::Listen { addr, source })?;
+
+        let mut chats: Vec<Arc<dyn Chat>> = Vec::new();
+        let mut socket = None;
+        let mut gateway = None;
+        let mut routes = axum::Router::new();
         // Both platforms may run at once, on the one store; each incident stays on the
         // platform it was raised on, because the dispatcher picks the adapter by it.
         if let (Some(slack), Some(slack_secrets)) = (config.settings.slack.as_ref(), secrets.slack)
         {
-            let started = start_slack(&escalator, slack, slack_secrets, stopped).await?;
-            bot.chats.push(started.chat);
-            bot.socket = started.socket;
-            bot.http = started.http;
+            let started = start_slack(&escalator, slack, slack_secrets).await?;
+            escalator.metrics().record_connected(Platform::Slack);
+            chats.push(started.chat);
+            socket = started.socket;
+            routes = routes.merge(started.routes);
         }
         if let (Some(discord), Some(token)) = (config.settings.discord.as_ref(), secrets.discord) {
             let started = start_discord(&escalator, discord, token).await?;
-            bot.chats.push(started.chat);
-            bot.gateway = Some(started.gateway);
+            escalator.metrics().record_connected(Platform::Discord);
+            chats.push(started.chat);
+            gateway = Some(started.gateway);
         }
-        if bot.chats.is_empty() {
+        if chats.is_empty() {
             return Err(BotError::NoPlatform);
         }
-        Ok(bot)
+
+        let (stop_http, stopped) = watch::channel(false);
+        let router = http::router(Arc::clone(&escalator), routes);
+        let http = http::serve(listener, router, stopped);
+        Ok(Self {
+            escalator,
+            chats,
+            socket,
+            gateway,
+            stop_http,
+            http: Some(http),
+        })
     }
 
     /// The runtime, for callers that inspect state (the demo).
@@ -165,14 +186,14 @@ impl Bot {
 struct StartedSlack {
     chat: Arc<dyn Chat>,
     socket: Option<SocketMode>,
-    http: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    /// Slack's routes in HTTP mode; empty in Socket Mode.
+    routes: axum::Router,
 }
 
 async fn start_slack(
     escalator: &Arc<Escalator>,
     settings: &SlackSettings,
     secrets: SlackSecrets,
-    mut stopped: watch::Receiver<bool>,
 ) -> Result<StartedSlack, BotError> {
     let client = slack_client::connect(&settings.api_base_url);
     let bot_token = Token::new(secrets.bot_token);
@@ -218,30 +239,22 @@ async fn start_slack(
             Ok(StartedSlack {
                 chat,
                 socket: Some(socket),
-                http: None,
+                routes: axum::Router::new(),
             })
         }
         SlackMode::Http => {
             let Some(secret) = secrets.signing_secret else {
                 return Err(unreachable("HTTP mode needs the signing secret".to_owned()));
             };
-            let addr = settings.http_listen;
-            let router = slack_http::router(inbound, &secret);
-            let listener = tokio::net::TcpListener::bind(addr)
-                .await
-                .map_err(|source| BotError::Listen { addr, source })?;
-            info!(platform = "slack", mode = "http", addr = %addr, "listening for Slack");
-            let http = tokio::spawn(async move {
-                axum::serve(listener, router)
-                    .with_graceful_shutdown(async move {
-                        let _ = stopped.wait_for(|stop| *stop).await;
-                    })
-                    .await
-            });
+            info!(
+                platform = "slack",
+                mode = "http",
+                "receiving Slack events over HTTP"
+            );
             Ok(StartedSlack {
                 chat,
                 socket: None,
-                http: Some(http),
+                routes: slack_http::router(inbound, &secret),
             })
         }
     }

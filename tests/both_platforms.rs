@@ -40,6 +40,9 @@ token_env = "TEST_DISCORD_TOKEN"
 application_id = "{APPLICATION}"
 guild_id = "{GUILD}"
 
+[http]
+listen = "127.0.0.1:0"
+
 [storage]
 data_dir = "{data}"
 cache_mb = 8

@@ -44,11 +44,11 @@ fn the_example_config_loads_with_its_defaults_filled_in() {
     let slack = config.settings.slack.as_ref().unwrap();
     assert_eq!(slack.mode, SlackMode::Socket);
     assert_eq!(slack.api_base_url, "https://slack.com/api");
-    assert_eq!(slack.http_listen.to_string(), "127.0.0.1:3000");
     assert_eq!(slack.command, "/escalate");
     assert!(config.settings.discord.is_none());
     assert_eq!(config.settings.storage.data_dir, config.dir.join("data"));
     assert_eq!(config.settings.storage.cache_mb, 32);
+    assert_eq!(config.settings.http.listen.to_string(), "127.0.0.1:8080");
     assert_eq!(
         config.settings.webhooks.get("pager"),
         Some(&WebhookSource::Env("ESCALATOR_PAGER_URL".to_owned()))
@@ -320,6 +320,19 @@ fn a_severity_spelled_like_a_command_is_an_error() {
         [
             "severities.toml:13:6: severity[status].id: `status` is a command word of /escalate; \
           choose another severity id"
+        ]
+    );
+}
+
+#[test]
+fn the_http_listener_address_is_checked_and_the_old_slack_key_points_to_it() {
+    assert_eq!(
+        errors_of("bad-http"),
+        [
+            "escalator.toml:4:15: slack.http_listen: moved: write the address as `listen` in \
+             the [http] table, which Slack's HTTP mode shares with /healthz and /metrics",
+            "escalator.toml:7:10: http.listen: `localhost` is not an address such as \
+             \"127.0.0.1:8080\"",
         ]
     );
 }

@@ -498,6 +498,7 @@ async fn the_outbox_keeps_order_and_records_deliveries() {
                 effect: Effect::PostRoot,
                 attempts: 2,
                 not_before: Some(at("2024-05-01T10:00:04Z")),
+                enqueued_at: Some(at("2024-05-01T10:00:00Z")),
             }
         )]
     );

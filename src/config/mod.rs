@@ -57,6 +57,8 @@ pub struct Settings {
     pub discord: Option<DiscordSettings>,
     /// Where data is kept.
     pub storage: StorageSettings,
+    /// The HTTP listener: health, readiness, metrics and Slack's HTTP mode.
+    pub http: HttpSettings,
     /// Where each webhook's URL comes from, by name.
     pub webhooks: BTreeMap<String, WebhookSource>,
 }
@@ -67,7 +69,7 @@ pub enum SlackMode {
     /// Socket Mode: an outgoing WebSocket; needs no public URL.
     #[default]
     Socket,
-    /// The HTTP Events API: Slack posts signed requests to `http_listen`.
+    /// The HTTP Events API: Slack posts signed requests to the `[http]` listener.
     Http,
 }
 
@@ -84,8 +86,6 @@ pub struct SlackSettings {
     pub app_token_env: String,
     /// The variable holding the signing secret, needed in HTTP mode.
     pub signing_secret_env: String,
-    /// Where the HTTP listener binds in HTTP mode.
-    pub http_listen: SocketAddr,
     /// The slash command, e.g. `/escalate`.
     pub command: String,
 }
@@ -98,7 +98,6 @@ impl Default for SlackSettings {
             bot_token_env: "SLACK_BOT_TOKEN".to_owned(),
             app_token_env: "SLACK_APP_TOKEN".to_owned(),
             signing_secret_env: "SLACK_SIGNING_SECRET".to_owned(),
-            http_listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
             command: "/escalate".to_owned(),
         }
     }
@@ -206,6 +205,22 @@ impl Default for StorageSettings {
         Self {
             data_dir: PathBuf::from("data"),
             cache_mb: 32,
+        }
+    }
+}
+
+/// `[http]`: the one HTTP listener. It always serves `/healthz`, `/readyz` and
+/// `/metrics`; in Slack's HTTP mode it also serves Slack's routes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpSettings {
+    /// The address it binds; port 0 picks a free port.
+    pub listen: SocketAddr,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
         }
     }
 }

@@ -123,6 +123,8 @@ pub(crate) struct SettingsFile {
     #[serde(default)]
     pub storage: StorageTable,
     #[serde(default)]
+    pub http: HttpTable,
+    #[serde(default)]
     pub policy: PolicyTable,
     #[serde(default)]
     pub webhooks: BTreeMap<String, Spanned<WebhookTable>>,
@@ -137,8 +139,16 @@ pub(crate) struct SlackTable {
     pub bot_token_env: Option<Spanned<String>>,
     pub app_token_env: Option<Spanned<String>>,
     pub signing_secret_env: Option<Spanned<String>>,
+    /// Moved to `[http] listen`; read only to say so.
     pub http_listen: Option<Spanned<String>>,
     pub command: Option<Spanned<String>>,
+}
+
+/// `[http]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct HttpTable {
+    pub listen: Option<Spanned<String>>,
 }
 
 /// `[discord]`.

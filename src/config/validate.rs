@@ -18,8 +18,8 @@ use toml::Spanned;
 use super::error::{ConfigError, ConfigErrors};
 use super::raw::{self, Source};
 use super::{
-    Config, DiscordSettings, Settings, SlackMode, SlackSettings, StorageSettings, WebhookSource,
-    LOCALES, PEOPLE_FILE, SETTINGS_FILE, SEVERITIES_FILE, TEAMS_FILE,
+    Config, DiscordSettings, HttpSettings, Settings, SlackMode, SlackSettings, StorageSettings,
+    WebhookSource, LOCALES, PEOPLE_FILE, SETTINGS_FILE, SEVERITIES_FILE, TEAMS_FILE,
 };
 use crate::engine::policy::{Person, Policy, Step, Webhook};
 use crate::engine::{PersonId, SeverityId, TeamId};
@@ -319,6 +319,7 @@ impl Check {
             slack,
             discord,
             storage: self.storage(source, &file.storage, dir),
+            http: self.http(source, &file.http),
             webhooks: self.webhooks(source, &file.webhooks),
         }
     }
@@ -341,20 +342,14 @@ impl Check {
                 SlackMode::Socket
             }
         };
-        let http_listen = match &table.http_listen {
-            None => defaults.http_listen,
-            Some(value) => SocketAddr::from_str(value.get_ref()).unwrap_or_else(|_| {
-                self.push(source.error(
-                    value.span(),
-                    "slack.http_listen",
-                    format!(
-                        "`{}` is not an address such as \"127.0.0.1:3000\"",
-                        value.get_ref()
-                    ),
-                ));
-                defaults.http_listen
-            }),
-        };
+        if let Some(value) = &table.http_listen {
+            self.push(source.error(
+                value.span(),
+                "slack.http_listen",
+                "moved: write the address as `listen` in the [http] table, which Slack's \
+                 HTTP mode shares with /healthz and /metrics",
+            ));
+        }
         let command = text_or(table.command.as_ref(), &defaults.command).to_owned();
         if let Some(value) = &table.command {
             if !command.starts_with('/')
@@ -394,7 +389,6 @@ impl Check {
                 "slack.signing_secret_env",
                 &defaults.signing_secret_env,
             ),
-            http_listen,
             command,
         }
     }
@@ -430,6 +424,25 @@ impl Check {
             application_id,
             guild_id,
         }
+    }
+
+    fn http(&mut self, source: &Source, table: &raw::HttpTable) -> HttpSettings {
+        let defaults = HttpSettings::default();
+        let Some(value) = &table.listen else {
+            return defaults;
+        };
+        let listen = SocketAddr::from_str(value.get_ref()).unwrap_or_else(|_| {
+            self.push(source.error(
+                value.span(),
+                "http.listen",
+                format!(
+                    "`{}` is not an address such as \"127.0.0.1:8080\"",
+                    value.get_ref()
+                ),
+            ));
+            defaults.listen
+        });
+        HttpSettings { listen }
     }
 
     fn storage(

@@ -78,6 +78,7 @@ fn write_config(dir: &Path, base_url: &str, data_dir: &Path) -> Result<(), DemoE
     let settings = format!(
         "[discord]\napi_base_url = {}\ntoken_env = \"ESCALATOR_DEMO_DISCORD_TOKEN\"\n\
          application_id = \"{APPLICATION}\"\nguild_id = \"{GUILD}\"\n\n\
+         [http]\nlisten = \"127.0.0.1:0\"\n\n\
          [storage]\ndata_dir = {}\ncache_mb = 16\n\n\
          [policy]\nadmins = [\"carol\"]\ndefault_locale = \"en\"\n\
          ack_emoji = [\"eyes\", \"white_check_mark\"]\nresolve_emoji = [\"heavy_check_mark\"]\n\

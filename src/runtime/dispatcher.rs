@@ -22,6 +22,7 @@ use tracing::{debug, error, warn};
 
 use super::{sleep_or_forever, until, Escalator, RuntimeError};
 use crate::engine::{Effect, IncidentId, Timestamp};
+use crate::metrics::ApiErrorKind;
 use crate::ports::{Alert, Chat, ChatError, Delivery};
 use crate::store::OutboxEntry;
 
@@ -138,10 +139,13 @@ impl Escalator {
         match chat.deliver(&delivery).await {
             Ok(delivered) => {
                 self.store.record_delivery(seq, id, &delivered).await?;
+                self.record_delivered(platform, &entry.effect);
                 debug!(incident_id = %id, platform = %platform, effect = kind, "effect delivered");
                 Ok(Handled::Done)
             }
             Err(ChatError::RateLimited { retry_after }) => {
+                self.metrics
+                    .record_api_error(platform, ApiErrorKind::RateLimited, retry_after);
                 warn!(
                     incident_id = %id,
                     platform = %platform,
@@ -153,6 +157,8 @@ impl Escalator {
             }
             Err(ChatError::Transient(reason)) => {
                 let delay = backoff(entry.attempts + 1);
+                self.metrics
+                    .record_api_error(platform, ApiErrorKind::Transient, Duration::ZERO);
                 warn!(
                     incident_id = %id,
                     platform = %platform,
@@ -165,9 +171,20 @@ impl Escalator {
                 self.retry_later(seq, entry, delay).await
             }
             Err(ChatError::Permanent { code }) => {
+                self.metrics
+                    .record_api_error(platform, ApiErrorKind::Permanent, Duration::ZERO);
                 self.give_up(chat.as_ref(), &delivery, seq, &code).await?;
                 Ok(Handled::Done)
             }
+        }
+    }
+
+    fn record_delivered(&self, platform: crate::engine::Platform, effect: &Effect) {
+        self.metrics.record_connected(platform);
+        match effect {
+            Effect::Page { means, .. } => self.metrics.record_page(platform, &means.to_string()),
+            Effect::PageChannel { .. } => self.metrics.record_page(platform, "channel"),
+            _ => {}
         }
     }
 

@@ -13,6 +13,7 @@ mod knowledge;
 mod scheduler;
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -25,6 +26,7 @@ use crate::engine::{
     Timestamp,
 };
 use crate::knowledge::KnowledgeBase;
+use crate::metrics::{Metrics, OutboxGauge};
 use crate::ports::{Chat, Clock};
 use crate::store::{Change, CommitResult, DedupeKey, Store, StoreError};
 
@@ -81,6 +83,8 @@ pub struct Escalator {
     outbox_changed: Notify,
     dedupe_ttl: Duration,
     knowledge: std::sync::Mutex<Option<Arc<KnowledgeBase>>>,
+    metrics: Metrics,
+    is_running: AtomicBool,
 }
 
 impl Escalator {
@@ -105,12 +109,42 @@ impl Escalator {
             outbox_changed: Notify::new(),
             dedupe_ttl,
             knowledge: std::sync::Mutex::new(None),
+            metrics: Metrics::default(),
+            is_running: AtomicBool::new(false),
         })
     }
 
     /// The store.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The counters `/metrics` reports.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Whether [`Escalator::run`] is driving the scheduler and the dispatcher.
+    pub fn is_running(&self) -> bool {
+        self.is_running.load(Ordering::Relaxed)
+    }
+
+    /// Counts the stored incidents by state and severity, starting the incident gauges.
+    /// Holds the decision lock meanwhile, so that no decision is counted twice or missed.
+    pub async fn count_incidents(&self) -> Result<(), RuntimeError> {
+        let _decision = self.decisions.lock().await;
+        self.metrics.set_incidents(self.store.incident_tally()?);
+        Ok(())
+    }
+
+    /// The outbox's depth and the age of its oldest entry, for `/metrics`.
+    pub fn outbox_gauge(&self) -> Result<OutboxGauge, RuntimeError> {
+        let (depth, oldest) = self.store.outbox_summary()?;
+        let age = oldest.map_or(Duration::ZERO, |at| until(self.clock.now(), at));
+        Ok(OutboxGauge {
+            depth,
+            oldest_age_seconds: age.as_secs_f64(),
+        })
     }
 
     /// The live policy.
@@ -157,6 +191,7 @@ impl Escalator {
                 .push(Effect::ShowRelatedFixes { fixes: related });
         }
         let decision = self.commit(outcome, dedupe, now).await?;
+        self.metrics.record_incident(None, &decision.incident);
         info!(
             incident_id = %decision.incident.id,
             severity = %decision.incident.severity,
@@ -207,6 +242,7 @@ impl Escalator {
         if decision.incident.fix_note != before.fix_note {
             self.index_fix_note(&decision.incident).await;
         }
+        self.record(&before, &decision.incident);
         if decision.incident.state != before.state {
             info!(
                 incident_id = %id,
@@ -220,9 +256,19 @@ impl Escalator {
         Ok(decision)
     }
 
+    /// Moves the incident gauges and times a first acknowledgement.
+    fn record(&self, before: &Incident, after: &Incident) {
+        self.metrics.record_incident(Some(before), after);
+        if let (None, Some(acknowledged_at)) = (before.acknowledged_at, after.acknowledged_at) {
+            self.metrics
+                .record_acknowledgement(until(acknowledged_at, after.opened_at));
+        }
+    }
+
     fn check_duplicate(&self, key: Option<&str>, now: Timestamp) -> Result<(), RuntimeError> {
         match key {
             Some(key) if self.store.is_duplicate(key, now)? => {
+                self.metrics.record_dedupe_hit();
                 debug!("inbound event seen before; ignored");
                 Err(RuntimeError::Duplicate)
             }
@@ -251,7 +297,10 @@ impl Escalator {
             effects: change.effects.clone(),
         };
         match self.store.commit(change).await? {
-            CommitResult::Duplicate => return Err(RuntimeError::Duplicate),
+            CommitResult::Duplicate => {
+                self.metrics.record_dedupe_hit();
+                return Err(RuntimeError::Duplicate);
+            }
             CommitResult::Committed => {}
         }
         self.timers_changed.notify_one();
@@ -273,6 +322,7 @@ impl Escalator {
         let mut scheduler = tokio::spawn(Arc::clone(&self).schedule(stopped.clone()));
         let mut dispatcher = tokio::spawn(Arc::clone(&self).dispatch(chats, stopped));
         self.prepare_knowledge().await;
+        self.is_running.store(true, Ordering::Relaxed);
         info!("escalator running");
 
         let failed = tokio::select! {
@@ -280,6 +330,7 @@ impl Escalator {
             _ = &mut scheduler => Some("scheduler"),
             _ = &mut dispatcher => Some("dispatcher"),
         };
+        self.is_running.store(false, Ordering::Relaxed);
         let _ = stop.send(true);
         for (task, handle) in [("scheduler", scheduler), ("dispatcher", dispatcher)] {
             if handle.is_finished() && failed == Some(task) {

@@ -34,7 +34,9 @@ use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 use sled::Transactional;
 
-use crate::engine::{Absence, Effect, Entry, Incident, IncidentId, PersonId, Timestamp};
+use crate::engine::{
+    Absence, Effect, Entry, Incident, IncidentId, PersonId, SeverityId, State, Timestamp,
+};
 use crate::ports::{Delivered, MessageRef};
 
 /// The layout version this build writes and reads.
@@ -184,7 +186,14 @@ pub struct OutboxEntry {
     pub attempts: u32,
     /// Not to be tried before this time (after a failure).
     pub not_before: Option<Timestamp>,
+    /// When the decision that queued it was made; absent in entries written before this
+    /// field existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enqueued_at: Option<Timestamp>,
 }
+
+/// How many incidents are in one state with one severity.
+pub type TallyRow = ((State, SeverityId), u64);
 
 /// One administrative change, for the audit log.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -361,6 +370,7 @@ impl Store {
                         effect: effect.clone(),
                         attempts: 0,
                         not_before: None,
+                        enqueued_at: Some(change.at),
                     },
                 )
             })
@@ -489,6 +499,25 @@ impl Store {
             .collect()
     }
 
+    /// How many incidents are in each state and severity; reads only those two fields.
+    pub fn incident_tally(&self) -> Result<Vec<TallyRow>, StoreError> {
+        #[derive(Deserialize)]
+        struct Summary {
+            state: State,
+            severity: SeverityId,
+        }
+        let mut tally: Vec<TallyRow> = Vec::new();
+        for bytes in self.trees.incidents.iter().values() {
+            let summary: Summary = decode("incident", &bytes?)?;
+            let key = (summary.state, summary.severity);
+            match tally.iter_mut().find(|(seen, _)| *seen == key) {
+                Some((_, count)) => *count += 1,
+                None => tally.push((key, 1)),
+            }
+        }
+        Ok(tally)
+    }
+
     /// An incident's timeline, oldest first.
     pub fn timeline(&self, id: IncidentId) -> Result<Vec<Entry>, StoreError> {
         self.trees
@@ -543,6 +572,16 @@ impl Store {
             }
         }
         Ok(entries)
+    }
+
+    /// How many entries wait in the outbox, and when the oldest was queued (if known).
+    pub fn outbox_summary(&self) -> Result<(usize, Option<Timestamp>), StoreError> {
+        let depth = self.trees.outbox.len();
+        let oldest = match self.trees.outbox.first()? {
+            Some((_, value)) => decode::<OutboxEntry>("outbox", &value)?.enqueued_at,
+            None => None,
+        };
+        Ok((depth, oldest))
     }
 
     /// Deletes a delivered (or abandoned) outbox entry.

@@ -101,7 +101,9 @@ api_base_url = "{api_base_url}"
 bot_token_env = "TEST_SLACK_BOT_TOKEN"
 app_token_env = "TEST_SLACK_APP_TOKEN"
 signing_secret_env = "TEST_SLACK_SIGNING_SECRET"
-http_listen = "{listen}"
+
+[http]
+listen = "{listen}"
 
 [storage]
 data_dir = "{data}"

@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use slack_morphism::prelude::*;
-use tracing::{debug, warn};
+use tracing::field::Empty;
+use tracing::{debug, instrument, warn, Instrument, Span};
 
 use crate::adapters::reply::reply_text;
 use crate::adapters::request::{Request, RequestKind};
@@ -28,6 +29,37 @@ pub struct SlackInbound {
     client: Arc<Client>,
     token: Token,
     bot_user: String,
+}
+
+/// Records the channel a request concerns on the current (inbound event's) span.
+fn record_channel(request: &Request) {
+    let channel = match &request.kind {
+        RequestKind::Command { channel, .. } | RequestKind::EscalateForm { channel, .. } => {
+            Some(channel.as_str())
+        }
+        RequestKind::Reaction { message, .. } => Some(message.channel.as_str()),
+        RequestKind::Button { channel, .. } => channel.as_deref(),
+        RequestKind::FixNoteForm { .. } => None,
+    };
+    if let Some(channel) = channel {
+        Span::current().record("channel", channel);
+    }
+}
+
+/// Records an interaction's workspace and identity on the current span.
+fn record_interaction(event: &SlackInteractionEvent) {
+    let span = Span::current();
+    match event {
+        SlackInteractionEvent::BlockActions(actions) => {
+            span.record("workspace", actions.team.id.0.as_str());
+            span.record("event_id", actions.trigger_id.0.as_str());
+        }
+        SlackInteractionEvent::ViewSubmission(submission) => {
+            span.record("workspace", submission.team.id.0.as_str());
+            span.record("event_id", submission.view.state_params.id.0.as_str());
+        }
+        _ => {}
+    }
 }
 
 impl SlackInbound {
@@ -60,8 +92,16 @@ impl SlackInbound {
         reply_text(reply, &policy, &self.locale_of(user, channel), &SlackMarkup)
     }
 
-    /// A slash command; the returned content is shown to the user only.
+    /// A slash command; the returned content is shown to the user only. Slash commands
+    /// carry no event id; their trigger id identifies them.
+    #[instrument(skip_all, fields(
+        platform = "slack",
+        workspace = %event.team_id,
+        channel = %event.channel_id,
+        event_id = %event.trigger_id,
+    ))]
     pub async fn command(&self, event: SlackCommandEvent) -> SlackCommandEventResponse {
+        debug!(kind = "command", "slack event received");
         let request = events::command_request(&event);
         let user = request.user.clone();
         let content = match self.responder.handle(request).await {
@@ -81,11 +121,19 @@ impl SlackInbound {
     }
 
     /// An Events API callback: reactions and mentions.
+    #[instrument(skip_all, fields(
+        platform = "slack",
+        workspace = %callback.team_id,
+        channel = Empty,
+        event_id = %callback.event_id,
+    ))]
     pub async fn push(self: &Arc<Self>, callback: SlackPushEventCallback) {
+        debug!(kind = "event", "slack event received");
         let Some(request) = events::push_request(&callback, &self.bot_user) else {
-            debug!(event_id = %callback.event_id.0, "event ignored");
+            debug!("event ignored");
             return;
         };
+        record_channel(&request);
         let thread = match &request.kind {
             RequestKind::Command {
                 channel, thread, ..
@@ -97,10 +145,12 @@ impl SlackInbound {
             // Reactions answer nobody, and their message may need a moment to be linked to
             // its incident; handle them after acknowledging the event.
             let inbound = Arc::clone(self);
-            tokio::spawn(async move {
+            let handling = async move {
                 let request = inbound.with_thread_root(request).await;
                 inbound.responder.handle(request).await;
-            });
+            };
+            // The event's span follows it into the task, so its decisions are logged with it.
+            tokio::spawn(handling.instrument(Span::current()));
             return;
         };
         if let Response::Reply(reply) = self.responder.handle(request).await {
@@ -149,14 +199,24 @@ impl SlackInbound {
         request
     }
 
-    /// A button or a submitted form.
+    /// A button or a submitted form. A button's trigger id, or a form's view id, stands
+    /// for the event id.
+    #[instrument(skip_all, fields(
+        platform = "slack",
+        workspace = Empty,
+        channel = Empty,
+        event_id = Empty,
+    ))]
     pub async fn interaction(
         self: &Arc<Self>,
         event: SlackInteractionEvent,
     ) -> SlackInteractionResponse {
+        record_interaction(&event);
+        debug!(kind = "interaction", "slack event received");
         let Some(request) = events::interaction_request(&event) else {
             return SlackInteractionResponse::Empty;
         };
+        record_channel(&request);
         match &event {
             SlackInteractionEvent::BlockActions(actions) => {
                 let trigger = actions.trigger_id.clone();
