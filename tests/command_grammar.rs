@@ -421,6 +421,12 @@ fn tricky_text() -> impl Strategy<Value = String> {
         "help",
         "why",
         "away",
+        "until",
+        "from",
+        "list",
+        "2026-12-24",
+        "2026-12-24T09:00",
+        "09:00",
         "INC-4",
         "#4",
         "+1",
@@ -459,6 +465,7 @@ proptest! {
             ParseErrorKind::NotAnIncident { text, .. }
             | ParseErrorKind::UnknownSeverity { text, .. }
             | ParseErrorKind::NotAUser { text }
+            | ParseErrorKind::NotADateTime { text }
             | ParseErrorKind::TrailingInput { text, .. } => Some(text),
             ParseErrorKind::MissingSummary { .. } | ParseErrorKind::MissingArgument { .. } => None,
         };

@@ -74,6 +74,7 @@ pub fn reply_text(reply: &Reply, policy: &Policy, locale: &str, markup: &dyn Mar
         ),
         Reply::NotYet { verb } => words.t("reply-not-yet", &[("verb", verb.clone().into())]),
         Reply::Knowledge { query, hits } => knowledge_text(&words, query, hits, markup),
+        Reply::Away(away) => crate::adapters::away::away_text(&words, away),
         Reply::Failed { reference } => {
             words.t("reply-failed", &[("reference", reference.clone().into())])
         }
@@ -191,6 +192,9 @@ fn parse_error_text(
         }
         ParseErrorKind::NotAUser { text: word } => {
             words.t("parse-not-a-user", &[("text", text(word))])
+        }
+        ParseErrorKind::NotADateTime { text: word } => {
+            words.t("parse-not-a-date-time", &[("text", text(word))])
         }
         ParseErrorKind::TrailingInput { verb, text: rest } => words.t(
             "parse-trailing-input",

@@ -94,6 +94,8 @@ pub enum Reply {
         /// The best matches, best first.
         hits: Vec<Hit>,
     },
+    /// What `/escalate away` did.
+    Away(crate::adapters::away::AwayReply),
     /// Something failed on our side; the reference is in the logs.
     Failed {
         /// A reference the operator can grep for.
@@ -250,6 +252,9 @@ impl Responder {
                 let done = Done::SeverityChanged(severity);
                 self.act(target(incident), intent, dedupe, done).await
             }
+            Command::Away(away) => Response::Reply(
+                crate::adapters::away::handle(&self.escalator, self.platform, &user, away).await,
+            ),
             Command::Why { .. } => Response::Reply(Reply::NotYet { verb: "why".into() }),
             Command::Later { verb, .. } => Response::Reply(Reply::NotYet {
                 verb: verb.as_str().to_owned(),
@@ -454,7 +459,11 @@ fn single_team(policy: &Policy) -> Option<&crate::engine::policy::Team> {
 }
 
 /// The configured person a command names: a platform mention, or a person id or name.
-fn resolve_person(policy: &Policy, platform: Platform, user: &UserArg) -> Option<PersonId> {
+pub(crate) fn resolve_person(
+    policy: &Policy,
+    platform: Platform,
+    user: &UserArg,
+) -> Option<PersonId> {
     match user {
         UserArg::Mention(mention) => policy
             .person_by_account(platform, &mention.id)
@@ -470,7 +479,7 @@ fn resolve_person(policy: &Policy, platform: Platform, user: &UserArg) -> Option
     }
 }
 
-fn user_arg_text(user: &UserArg) -> String {
+pub(crate) fn user_arg_text(user: &UserArg) -> String {
     match user {
         UserArg::Mention(mention) => mention.label.clone().unwrap_or_else(|| mention.id.clone()),
         UserArg::Name(name) => name.clone(),
@@ -478,7 +487,7 @@ fn user_arg_text(user: &UserArg) -> String {
 }
 
 /// Logs an operator error under a fresh reference and returns the reply that quotes it.
-fn failed(attempt: &str, error: &dyn std::fmt::Display) -> Reply {
+pub(crate) fn failed(attempt: &str, error: &dyn std::fmt::Display) -> Reply {
     let reference = format!("{:08x}", rand::random::<u32>());
     error!(reference, attempt, error = %error, "request failed");
     Reply::Failed { reference }

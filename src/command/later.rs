@@ -4,12 +4,11 @@
 //! kb <query…>        Kb { query }         search the fix notes
 //! criteria           Criteria             every severity's criteria
 //! stats [args…]      Later { Stats, .. }  where escalations stall
-//! away [args…]       Later { Away, .. }   mark someone absent
 //! admin [args…]      Later { Admin, .. }  change the live policy
 //! ```
 //!
 //! `kb` and `criteria` have settled grammars and get their own variants (as does `why`,
-//! which shares [`super::lifecycle`]'s grammar). `stats`, `away` and `admin` keep their
+//! which shares [`super::lifecycle`]'s grammar). `stats` and `admin` keep their
 //! argument text verbatim, trimmed, until their grammars are designed; then each moves to
 //! a module of its own.
 
@@ -22,8 +21,6 @@ use super::{Command, Verb};
 pub enum LaterVerb {
     /// `stats`
     Stats,
-    /// `away`
-    Away,
     /// `admin`
     Admin,
 }
@@ -33,7 +30,6 @@ impl LaterVerb {
     pub fn as_str(self) -> &'static str {
         match self {
             LaterVerb::Stats => "stats",
-            LaterVerb::Away => "away",
             LaterVerb::Admin => "admin",
         }
     }
@@ -55,7 +51,7 @@ pub(crate) fn parse_criteria(args: Tokens<'_>) -> Result<Command, ParseError> {
     Ok(Command::Criteria)
 }
 
-/// Keeps what follows `stats`, `away` or `admin`.
+/// Keeps what follows `stats` or `admin`.
 pub(crate) fn parse_raw(verb: LaterVerb, mut args: Tokens<'_>) -> Command {
     let args = args
         .rest()
@@ -115,10 +111,6 @@ mod tests {
             (
                 "stats --team payments  30d",
                 later(LaterVerb::Stats, "--team payments  30d"),
-            ),
-            (
-                "away <@U0123ABC> until friday",
-                later(LaterVerb::Away, "<@U0123ABC> until friday"),
             ),
             (
                 "Admin severity add sev5",

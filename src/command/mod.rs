@@ -19,7 +19,8 @@
 //! reassign [incident] <user>                  Reassign          reassign.rs
 //! severity [incident] <severity>              Severity          severity.rs
 //! kb <query…> | criteria                      Kb, Criteria      later.rs
-//! stats | away | admin [args…]                Later             later.rs
+//! away [user] [from <when>] until <when> …   Away              away.rs
+//! stats | admin [args…]                      Later             later.rs
 //! ```
 //!
 //! Commands planned for later releases are parsed now, so their words are taken and
@@ -30,6 +31,7 @@
 //! A verb wins over a severity of the same name, so a configuration check should reject
 //! severity ids spelled like one of [`Verb::ALL`].
 
+mod away;
 mod error;
 mod escalate;
 mod help;
@@ -45,6 +47,7 @@ use std::fmt;
 
 use crate::engine::{IncidentId, SeverityId};
 
+pub use away::Away;
 pub use error::{Expected, ParseError, ParseErrorKind};
 pub use later::LaterVerb;
 pub use markup::{display_text, Markup, UserMention};
@@ -127,6 +130,8 @@ pub enum Command {
     },
     /// Show the criteria of every severity.
     Criteria,
+    /// Mark someone away, or list or cancel their absences.
+    Away(Away),
     /// A command whose grammar is not designed yet.
     Later {
         /// Which command.
@@ -229,7 +234,7 @@ impl Verb {
             Verb::Why => "why [INC-42]",
             Verb::Criteria => "criteria",
             Verb::Stats => "stats [options]",
-            Verb::Away => "away [options]",
+            Verb::Away => "away [@person] [from 2026-12-20] until 2026-12-24 [reason]",
             Verb::Admin => "admin [options]",
         }
     }
@@ -293,7 +298,7 @@ fn parse_verb(verb: Verb, args: Tokens<'_>, known: &[SeverityId]) -> Result<Comm
         Verb::Kb => later::parse_kb(args),
         Verb::Criteria => later::parse_criteria(args),
         Verb::Stats => Ok(later::parse_raw(LaterVerb::Stats, args)),
-        Verb::Away => Ok(later::parse_raw(LaterVerb::Away, args)),
+        Verb::Away => away::parse(args),
         Verb::Admin => Ok(later::parse_raw(LaterVerb::Admin, args)),
     }
 }

@@ -227,12 +227,14 @@ parse-missing-argument = “{ $verb }” needs { $expected ->
         [text] some text
         [user] a person
         [severity] a severity
+        [datetime] a date like 2026-12-24 or 2026-12-24T09:00
        *[query] something to search for
     }: “/escalate { $usage }”.
 parse-not-an-incident = “{ $text }” is not an incident id. Incident ids look like INC-42.
 parse-unknown-severity = There's no severity “{ $text }”. The severities are: { $known }.
 parse-unknown-severity-suggest = There's no severity “{ $text }”. Did you mean “{ $suggestion }”?
 parse-not-a-user = “{ $text }” is not a person. Mention the person you mean.
+parse-not-a-date-time = “{ $text }” is not a date. Write a date like 2026-12-24, or a date and time like 2026-12-24T09:00.
 parse-trailing-input = “{ $verb }” doesn't take “{ $text }”. Usage: “/escalate { $usage }”.
 
 ## The escalation form
@@ -244,3 +246,18 @@ escalate-form-severity-hint = How bad is it?
 escalate-form-summary = What happened?
 escalate-form-summary-hint = One or two sentences: what is broken, for whom, since when.
 escalate-form-not = Not
+
+## Absences
+
+away-set = { $person } is away from { $from } until { $until }. Pages go to their deputy meanwhile.
+away-list = Absences of { $person }:
+away-list-none = { $person } has no absences planned.
+away-list-entry = • { $from } until { $until } { $reason }
+away-cancelled = { $count ->
+        [0] { $person } had no absences to cancel.
+        [one] { $person }'s absence is cancelled.
+       *[other] { $person }'s { $count } absences are cancelled.
+    }
+away-not-in-policy = You are not in the escalation policy yet, so you can't be marked away. Please ask an admin to add you.
+away-not-admin = Only admins can change someone else's absences; nothing was changed. You can mark yourself away with “/escalate away until 2026-12-24”.
+away-empty-range = The end of that absence is not after its start, or it is already over; nothing was changed.

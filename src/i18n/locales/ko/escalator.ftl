@@ -225,12 +225,14 @@ parse-missing-argument = “{ $verb }” 명령에는 { $expected ->
         [text] 내용이
         [user] 사람이
         [severity] 심각도가
+        [datetime] 2026-12-24 또는 2026-12-24T09:00 같은 날짜가
        *[query] 검색어가
     } 필요해요: “/escalate { $usage }”
 parse-not-an-incident = “{ $text }”은(는) 인시던트 번호가 아니에요. 인시던트 번호는 INC-42처럼 생겼어요.
 parse-unknown-severity = “{ $text }” 심각도는 없어요. 사용할 수 있는 심각도: { $known }
 parse-unknown-severity-suggest = “{ $text }” 심각도는 없어요. “{ $suggestion }”을(를) 말씀하신 건가요?
 parse-not-a-user = “{ $text }”은(는) 사람이 아니에요. 원하는 사람을 멘션해 주세요.
+parse-not-a-date-time = “{ $text }”은(는) 날짜가 아니에요. 2026-12-24 같은 날짜나 2026-12-24T09:00 같은 날짜와 시각으로 써 주세요.
 parse-trailing-input = “{ $verb }” 명령에는 “{ $text }”을(를) 붙일 수 없어요. 사용법: “/escalate { $usage }”
 
 ## 에스컬레이션 양식
@@ -242,3 +244,17 @@ escalate-form-severity-hint = 얼마나 심각한가요?
 escalate-form-summary = 무슨 일이 있었나요?
 escalate-form-summary-hint = 무엇이, 누구에게, 언제부터 안 되는지 한두 문장으로 적어 주세요.
 escalate-form-not = 해당 없음
+
+## 부재
+
+away-set = { $person } 님은 { $from }부터 { $until }까지 부재예요. 그동안 호출은 대리인에게 가요.
+away-list = { $person } 님의 부재 일정:
+away-list-none = { $person } 님은 예정된 부재가 없어요.
+away-list-entry = • { $from } ~ { $until } { $reason }
+away-cancelled = { $count ->
+        [0] { $person } 님은 취소할 부재가 없어요.
+       *[other] { $person } 님의 부재 { $count }건을 취소했어요.
+    }
+away-not-in-policy = 아직 에스컬레이션 정책에 등록되지 않아 부재로 표시할 수 없어요. 관리자에게 등록을 요청해 주세요.
+away-not-admin = 다른 사람의 부재는 관리자만 바꿀 수 있어요. 아무것도 바뀌지 않았어요. 본인의 부재는 “/escalate away until 2026-12-24”로 표시할 수 있어요.
+away-empty-range = 부재의 끝이 시작보다 늦지 않거나 이미 지났어요. 아무것도 바뀌지 않았어요.
