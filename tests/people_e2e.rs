@@ -84,10 +84,43 @@ async fn an_absent_team_lead_is_skipped_to_the_deputy_and_the_thread_says_why() 
     assert_eq!(thread_count(&workspace, "<@UBOB> stands in"), 1);
     assert!(workspace.dms(ALICE).is_empty());
 
+    // `why` tells the step, the next page and who was passed over.
+    let why = ask(&workspace, REPORTER, "why INC-1").await;
+    for part in [
+        "It is on step 1 of 2: team-lead, who has 10m to acknowledge.",
+        "Next, at <!date^",
+        "Paging moves up to step 2 of the path.",
+        "Paged <@UCAROL> by direct message (step 2).",
+        "Passed over so far:",
+        "<@UALICE> is away until",
+    ] {
+        assert!(why.contains(part), "{part} missing in {why}");
+    }
+
     // Alice cancels her absence herself.
     let cancelled = ask(&workspace, ALICE, "away cancel").await;
     assert!(cancelled.contains("absence is cancelled"), "{cancelled}");
     let listed = ask(&workspace, ALICE, "away list").await;
     assert!(listed.contains("has no absences planned"), "{listed}");
+    drop(bot);
+}
+
+#[tokio::test]
+async fn criteria_show_what_counts_and_what_does_not_to_anyone() {
+    let (workspace, _dir, bot) = started(SLOW).await;
+
+    let criteria = ask(&workspace, GUEST, "criteria").await;
+    for part in [
+        "What counts as an incident",
+        "Customers cannot pay",
+        "One card declined",
+        "A feature is broken for many",
+    ] {
+        assert!(criteria.contains(part), "{part} missing in {criteria}");
+    }
+    assert!(!criteria.contains("/escalate ack"), "{criteria}");
+
+    let why = ask(&workspace, GUEST, "why INC-9").await;
+    assert!(why.contains("no incident INC-9"), "{why}");
     drop(bot);
 }

@@ -48,7 +48,7 @@ pub fn reply_text(reply: &Reply, policy: &Policy, locale: &str, markup: &dyn Mar
         }
         Reply::Unparsed(error) => parse_error_text(&words, policy, error, markup),
         Reply::Help => render::help_text(policy, locale, markup),
-        Reply::Criteria => render::help_text(policy, locale, markup),
+        Reply::Criteria => render::criteria_text(policy, locale, markup),
         Reply::Status(incident) => {
             let card = render::root_card(incident, policy, locale, markup);
             let mut text = words.t(
@@ -74,6 +74,7 @@ pub fn reply_text(reply: &Reply, policy: &Policy, locale: &str, markup: &dyn Mar
         ),
         Reply::NotYet { verb } => words.t("reply-not-yet", &[("verb", verb.clone().into())]),
         Reply::Knowledge { query, hits } => knowledge_text(&words, query, hits, markup),
+        Reply::Why(why) => crate::adapters::why::why_text(&words, why, markup),
         Reply::Away(away) => crate::adapters::away::away_text(&words, away),
         Reply::Failed { reference } => {
             words.t("reply-failed", &[("reference", reference.clone().into())])

@@ -94,6 +94,8 @@ pub enum Reply {
         /// The best matches, best first.
         hits: Vec<Hit>,
     },
+    /// Why an incident pages whom it pages.
+    Why(crate::adapters::why::Why),
     /// What `/escalate away` did.
     Away(crate::adapters::away::AwayReply),
     /// Something failed on our side; the reference is in the logs.
@@ -255,7 +257,10 @@ impl Responder {
             Command::Away(away) => Response::Reply(
                 crate::adapters::away::handle(&self.escalator, self.platform, &user, away).await,
             ),
-            Command::Why { .. } => Response::Reply(Reply::NotYet { verb: "why".into() }),
+            Command::Why { incident } => match target(incident) {
+                Ok(id) => Response::Reply(crate::adapters::why::explain(&self.escalator, id)),
+                Err(reply) => Response::Reply(reply),
+            },
             Command::Later { verb, .. } => Response::Reply(Reply::NotYet {
                 verb: verb.as_str().to_owned(),
             }),

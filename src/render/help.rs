@@ -43,6 +43,24 @@ pub fn help_text(policy: &Policy, locale: &str, markup: &dyn Markup) -> String {
     sections.join("\n\n")
 }
 
+/// The criteria of every severity, with what does not qualify, in `locale`: what
+/// `/escalate criteria` shows anyone, and what admins are asked to review.
+pub fn criteria_text(policy: &Policy, locale: &str, markup: &dyn Markup) -> String {
+    let words = Words::new(policy, locale, markup);
+    let mut sections = vec![format!(
+        "{}\n{}",
+        markup.bold(&words.t("criteria-title", &[])),
+        words.t("help-no-blame", &[])
+    )];
+    sections.extend(
+        policy
+            .severities
+            .iter()
+            .map(|severity| severity_section(&words, severity)),
+    );
+    sections.join("\n\n")
+}
+
 fn severity_section(words: &Words<'_>, severity: &Severity) -> String {
     let mut lines = vec![words.markup.bold(&words.severity(&severity.id))];
     let mut bullets = |key: &str, items: &[String]| {

@@ -160,6 +160,7 @@ reply-empty = { $field ->
 help-title = How to escalate
 help-no-blame = When in doubt, escalate. Nobody will be blamed for raising an incident.
 help-severities = Severities
+criteria-title = What counts as an incident
 help-criteria = It is, for example:
 help-counter-examples = It is not:
 help-commands = Commands
@@ -261,3 +262,13 @@ away-cancelled = { $count ->
 away-not-in-policy = You are not in the escalation policy yet, so you can't be marked away. Please ask an admin to add you.
 away-not-admin = Only admins can change someone else's absences; nothing was changed. You can mark yourself away with “/escalate away until 2026-12-24”.
 away-empty-range = The end of that absence is not after its start, or it is already over; nothing was changed.
+
+## Why an incident pages whom it pages
+
+why-title = Paging of { $incident }
+why-step = It is on step { $step } of { $steps }: { $target }, who has { $ack } to acknowledge.
+why-channel-step = Every step of the path is spent, so the whole channel is paged on repeat.
+why-next = Next, at { $date }, unless someone acknowledges first:
+why-next-none = Nothing more will be paged: { $incident } is { $state }.
+why-skipped = Passed over so far:
+why-skipped-none = Nobody has been passed over so far.

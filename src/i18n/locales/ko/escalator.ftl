@@ -161,6 +161,7 @@ reply-empty = { $field ->
 help-title = 에스컬레이션하는 방법
 help-no-blame = 애매하면 에스컬레이션하세요. 인시던트를 알렸다는 이유로 비난받는 사람은 없어요.
 help-severities = 심각도
+criteria-title = 인시던트의 기준
 help-criteria = 예를 들면 이런 경우예요:
 help-counter-examples = 이런 경우는 아니에요:
 help-commands = 명령어
@@ -258,3 +259,13 @@ away-cancelled = { $count ->
 away-not-in-policy = 아직 에스컬레이션 정책에 등록되지 않아 부재로 표시할 수 없어요. 관리자에게 등록을 요청해 주세요.
 away-not-admin = 다른 사람의 부재는 관리자만 바꿀 수 있어요. 아무것도 바뀌지 않았어요. 본인의 부재는 “/escalate away until 2026-12-24”로 표시할 수 있어요.
 away-empty-range = 부재의 끝이 시작보다 늦지 않거나 이미 지났어요. 아무것도 바뀌지 않았어요.
+
+## 호출 이유
+
+why-title = { $incident } 호출 현황
+why-step = 경로 { $steps }단계 중 { $step }단계예요: { $target }, 확인 기한은 { $ack }이에요.
+why-channel-step = 경로의 모든 단계가 끝나서 채널 전체를 반복해서 호출하고 있어요.
+why-next = 그 전에 누군가 확인하지 않으면 { $date }에 다음과 같이 호출해요:
+why-next-none = 더 호출하지 않아요: { $incident } 상태는 { $state }예요.
+why-skipped = 지금까지 건너뛴 사람:
+why-skipped-none = 지금까지 건너뛴 사람은 없어요.
