@@ -16,5 +16,6 @@ pub mod ports;
 pub mod render;
 pub mod runtime;
 pub mod simulate;
+pub mod stats;
 pub mod store;
 pub mod workspace;

@@ -38,9 +38,11 @@ async fn started(timing: Timing) -> (SlackWorkspace, tempfile::TempDir, BotProce
 /// The private reply to a slash command.
 async fn ask(workspace: &SlackWorkspace, user: &str, text: &str) -> String {
     let ack = workspace.slash_command(user, PAYMENTS, text).await.unwrap();
-    ack.payload
-        .map(|payload| payload.to_string())
-        .unwrap_or_default()
+    let payload = ack.payload.unwrap_or_default();
+    match payload.get("text").and_then(|text| text.as_str()) {
+        Some(text) => text.to_owned(),
+        None => payload.to_string(),
+    }
 }
 
 #[tokio::test]
@@ -123,4 +125,79 @@ async fn criteria_show_what_counts_and_what_does_not_to_anyone() {
     let why = ask(&workspace, GUEST, "why INC-9").await;
     assert!(why.contains("no incident INC-9"), "{why}");
     drop(bot);
+}
+
+#[tokio::test]
+async fn statistics_in_chat_and_from_the_data_folder_count_what_happened() {
+    let (workspace, dir, mut bot) = started(SLOW).await;
+
+    ask(&workspace, REPORTER, "sev1 Checkout fails").await;
+    expect(&workspace, "the first page", |ws| ws.dms(ALICE).len() == 1).await;
+    let acked = ask(&workspace, ALICE, "ack INC-1").await;
+    assert!(acked.contains("is yours now"), "{acked}");
+    let resolved = ask(&workspace, ALICE, "resolve INC-1").await;
+    assert!(resolved.contains("is resolved"), "{resolved}");
+    ask(&workspace, REPORTER, "sev2 Search is slow").await;
+
+    let stats = ask(&workspace, CAROL, "stats").await;
+    assert!(
+        stats.contains("Where escalations stall, in the last 30days"),
+        "{stats}"
+    );
+    assert!(stats.contains("*SEV1 Critical* 1 incident\n"), "{stats}");
+    assert!(
+        stats.contains("Time to acknowledge: median none, p90 none. Time to resolve: median none."),
+        "{stats}"
+    );
+    assert!(
+        stats.contains("Acknowledged at the first step: 100%. Deputy fallbacks: 0."),
+        "{stats}"
+    );
+    assert!(
+        stats.contains("Fix notes: 0 captured, 1 missing."),
+        "{stats}"
+    );
+    assert!(
+        stats.contains("Timeouts per step: none. Per person: none."),
+        "{stats}"
+    );
+    let other_team = ask(&workspace, CAROL, "stats 7d platform").await;
+    assert!(
+        other_team.contains("No incidents were opened"),
+        "{other_team}"
+    );
+    let unknown = ask(&workspace, CAROL, "stats nowhere").await;
+    assert!(
+        unknown.contains("no team named nowhere. The teams are: payments, platform."),
+        "{unknown}"
+    );
+
+    assert!(bot.terminate().await.success());
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_escalator"))
+        .args(["stats", "--format", "csv", "--data"])
+        .arg(dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let csv = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "severity,count,acknowledged,ack_median,ack_p90,resolve_median,first_step_percent,\
+         deputy_fallbacks,timeouts_per_step,timeouts_per_person,fix_notes_captured,\
+         fix_notes_missing"
+    );
+    assert_eq!(lines.len(), 3, "{csv}");
+    let sev1: Vec<&str> = lines[1].split(',').collect();
+    assert_eq!(sev1[..3], ["sev1", "1", "1"]);
+    assert_eq!(sev1[6..], ["100", "0", "-", "-", "0", "1"]);
+    assert_eq!(lines[2], "sev2,1,0,,,,-,0,-,-,0,0");
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_escalator"))
+        .args(["stats", "--format", "json", "--team", "platform", "--data"])
+        .arg(dir.path().join("data"))
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json, serde_json::json!({ "severities": [] }));
 }

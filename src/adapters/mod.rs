@@ -7,4 +7,5 @@ pub mod reply;
 pub mod request;
 pub mod respond;
 pub mod slack;
+pub mod stats;
 pub mod why;

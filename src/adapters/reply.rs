@@ -75,6 +75,17 @@ pub fn reply_text(reply: &Reply, policy: &Policy, locale: &str, markup: &dyn Mar
         Reply::NotYet { verb } => words.t("reply-not-yet", &[("verb", verb.clone().into())]),
         Reply::Knowledge { query, hits } => knowledge_text(&words, query, hits, markup),
         Reply::Why(why) => crate::adapters::why::why_text(&words, why, markup),
+        Reply::Stats(stats) => crate::adapters::stats::stats_text(&words, stats),
+        Reply::UnknownTeam(team) => {
+            let known = words.list(policy.teams.keys().map(|id| markup.escape(id.as_str())));
+            words.t(
+                "reply-unknown-team",
+                &[
+                    ("team", markup.escape(team).into()),
+                    ("known", known.into()),
+                ],
+            )
+        }
         Reply::Away(away) => crate::adapters::away::away_text(&words, away),
         Reply::Failed { reference } => {
             words.t("reply-failed", &[("reference", reference.clone().into())])

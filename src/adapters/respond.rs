@@ -96,6 +96,10 @@ pub enum Reply {
     },
     /// Why an incident pages whom it pages.
     Why(crate::adapters::why::Why),
+    /// Statistics on where escalations stall.
+    Stats(crate::adapters::stats::StatsReply),
+    /// A team id that no team has.
+    UnknownTeam(String),
     /// What `/escalate away` did.
     Away(crate::adapters::away::AwayReply),
     /// Something failed on our side; the reference is in the logs.
@@ -253,6 +257,9 @@ impl Responder {
                 };
                 let done = Done::SeverityChanged(severity);
                 self.act(target(incident), intent, dedupe, done).await
+            }
+            Command::Stats { since, team } => {
+                Response::Reply(crate::adapters::stats::handle(&self.escalator, since, team))
             }
             Command::Away(away) => Response::Reply(
                 crate::adapters::away::handle(&self.escalator, self.platform, &user, away).await,

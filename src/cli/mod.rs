@@ -10,6 +10,7 @@ pub mod demo;
 pub mod incidents;
 pub mod run;
 pub mod simulate;
+pub mod stats;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -81,6 +82,8 @@ pub enum Command {
     },
     /// Dry-run one incident on a virtual clock: who is paged when, and how.
     Simulate(simulate::Args),
+    /// Where escalations stall, per severity, from a stopped bot's data folder.
+    Stats(stats::Args),
 }
 
 /// Parses `args` (program name first) and runs the subcommand against the process's
@@ -119,5 +122,6 @@ pub fn run(command: Command, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             }
         },
         Command::Simulate(args) => simulate::run(&args, out, err),
+        Command::Stats(args) => stats::run(&args, out, err),
     }
 }

@@ -3,12 +3,11 @@
 //! ```text
 //! kb <query…>        Kb { query }         search the fix notes
 //! criteria           Criteria             every severity's criteria
-//! stats [args…]      Later { Stats, .. }  where escalations stall
 //! admin [args…]      Later { Admin, .. }  change the live policy
 //! ```
 //!
 //! `kb` and `criteria` have settled grammars and get their own variants (as does `why`,
-//! which shares [`super::lifecycle`]'s grammar). `stats` and `admin` keep their
+//! which shares [`super::lifecycle`]'s grammar). `admin` keeps its
 //! argument text verbatim, trimmed, until their grammars are designed; then each moves to
 //! a module of its own.
 
@@ -19,8 +18,6 @@ use super::{Command, Verb};
 /// A planned command whose arguments are kept as raw text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LaterVerb {
-    /// `stats`
-    Stats,
     /// `admin`
     Admin,
 }
@@ -29,7 +26,6 @@ impl LaterVerb {
     /// The command word.
     pub fn as_str(self) -> &'static str {
         match self {
-            LaterVerb::Stats => "stats",
             LaterVerb::Admin => "admin",
         }
     }
@@ -51,7 +47,7 @@ pub(crate) fn parse_criteria(args: Tokens<'_>) -> Result<Command, ParseError> {
     Ok(Command::Criteria)
 }
 
-/// Keeps what follows `stats` or `admin`.
+/// Keeps what follows `admin`.
 pub(crate) fn parse_raw(verb: LaterVerb, mut args: Tokens<'_>) -> Command {
     let args = args
         .rest()
@@ -106,11 +102,6 @@ mod tests {
                     },
                     9,
                 )),
-            ),
-            ("stats", later(LaterVerb::Stats, "")),
-            (
-                "stats --team payments  30d",
-                later(LaterVerb::Stats, "--team payments  30d"),
             ),
             (
                 "Admin severity add sev5",

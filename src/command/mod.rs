@@ -20,7 +20,8 @@
 //! severity [incident] <severity>              Severity          severity.rs
 //! kb <query…> | criteria                      Kb, Criteria      later.rs
 //! away [user] [from <when>] until <when> …   Away              away.rs
-//! stats | admin [args…]                      Later             later.rs
+//! stats [period] [team]                     Stats             stats.rs
+//! admin [args…]                               Later             later.rs
 //! ```
 //!
 //! Commands planned for later releases are parsed now, so their words are taken and
@@ -40,6 +41,7 @@ mod lifecycle;
 mod markup;
 mod reassign;
 mod severity;
+mod stats;
 mod token;
 mod update;
 
@@ -130,6 +132,13 @@ pub enum Command {
     },
     /// Show the criteria of every severity.
     Criteria,
+    /// Show where escalations stall.
+    Stats {
+        /// How far back to look; `None` for all time.
+        since: Option<std::time::Duration>,
+        /// Only this team, as typed.
+        team: Option<String>,
+    },
     /// Mark someone away, or list or cancel their absences.
     Away(Away),
     /// A command whose grammar is not designed yet.
@@ -233,7 +242,7 @@ impl Verb {
             Verb::Kb => "kb search words",
             Verb::Why => "why [INC-42]",
             Verb::Criteria => "criteria",
-            Verb::Stats => "stats [options]",
+            Verb::Stats => "stats [30d] [team]",
             Verb::Away => "away [@person] [from 2026-12-20] until 2026-12-24 [reason]",
             Verb::Admin => "admin [options]",
         }
@@ -297,7 +306,7 @@ fn parse_verb(verb: Verb, args: Tokens<'_>, known: &[SeverityId]) -> Result<Comm
         Verb::Severity => severity::parse(args, known),
         Verb::Kb => later::parse_kb(args),
         Verb::Criteria => later::parse_criteria(args),
-        Verb::Stats => Ok(later::parse_raw(LaterVerb::Stats, args)),
+        Verb::Stats => stats::parse(args),
         Verb::Away => away::parse(args),
         Verb::Admin => Ok(later::parse_raw(LaterVerb::Admin, args)),
     }

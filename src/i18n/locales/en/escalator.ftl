@@ -272,3 +272,20 @@ why-next = Next, at { $date }, unless someone acknowledges first:
 why-next-none = Nothing more will be paged: { $incident } is { $state }.
 why-skipped = Passed over so far:
 why-skipped-none = Nobody has been passed over so far.
+
+## Statistics
+
+stats-title = Where escalations stall, { $what }
+stats-period = in the last { $what }
+stats-period-all = since the first incident
+stats-team = Team { $team } only.
+stats-none = No incidents were opened in this period.
+stats-nothing = none
+stats-count = { $count ->
+        [one] 1 incident
+       *[other] { $count } incidents
+    }
+stats-ack = Time to acknowledge: median { $ack }, p90 { $what }. Time to resolve: median { $resolve }.
+stats-first-step = Acknowledged at the first step: { $what }. Deputy fallbacks: { $n }.
+stats-timeouts = Timeouts per step: { $steps }. Per person: { $people }.
+stats-fix-notes = Fix notes: { $n } captured, { $count } missing.

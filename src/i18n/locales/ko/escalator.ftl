@@ -269,3 +269,17 @@ why-next = 그 전에 누군가 확인하지 않으면 { $date }에 다음과 �
 why-next-none = 더 호출하지 않아요: { $incident } 상태는 { $state }예요.
 why-skipped = 지금까지 건너뛴 사람:
 why-skipped-none = 지금까지 건너뛴 사람은 없어요.
+
+## 통계
+
+stats-title = 에스컬레이션이 멈추는 곳, { $what }
+stats-period = 최근 { $what }
+stats-period-all = 첫 인시던트부터
+stats-team = { $team } 팀만 보여요.
+stats-none = 이 기간에 열린 인시던트가 없어요.
+stats-nothing = 없음
+stats-count = 인시던트 { $count }건
+stats-ack = 확인까지 걸린 시간: 중앙값 { $ack }, p90 { $what }. 해결까지 걸린 시간: 중앙값 { $resolve }.
+stats-first-step = 첫 단계에서 확인된 비율: { $what }. 대리인에게 넘어간 횟수: { $n }.
+stats-timeouts = 단계별 시간 초과: { $steps }. 사람별: { $people }.
+stats-fix-notes = 수정 기록: 작성 { $n }건, 누락 { $count }건.
