@@ -81,7 +81,10 @@ impl Bot {
             },
         )?;
         info!(data_dir = %storage.data_dir.display(), "store opened");
-        let escalator = Escalator::new(store, Arc::new(config.policy.clone()), clock);
+        // Changes admins made in chat are kept in the audit log and laid over the files.
+        let audit = store.audit(usize::MAX)?;
+        let policy = crate::config::change::replay(config.policy.clone(), &audit);
+        let escalator = Escalator::new(store, Arc::new(policy), clock);
 
         let (stop_http, stopped) = watch::channel(false);
         let (Some(slack), Some(slack_secrets)) = (config.settings.slack.as_ref(), secrets.slack)

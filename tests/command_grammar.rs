@@ -3,7 +3,7 @@
 //! Korean, emoji and non-breaking spaces, and properties over arbitrary text.
 
 use escalator::command::{
-    display_text, parse, Command, Expected, LaterVerb, ParseError, ParseErrorKind, UserArg,
+    display_text, parse, Admin, Command, Expected, ParseError, ParseErrorKind, UserArg,
     UserMention, Verb,
 };
 use escalator::engine::{IncidentId, SeverityId};
@@ -194,11 +194,8 @@ fn korean_emoji_and_unicode_whitespace() {
             },
         ),
         (
-            "admin\u{a0}severity add sev5",
-            Command::Later {
-                verb: LaterVerb::Admin,
-                args: "severity add sev5".to_owned(),
-            },
+            "admin\u{a0}audit\u{a0}5",
+            Command::Admin(Admin::Audit { n: 5 }),
         ),
     ];
     for (text, expected) in cases {

@@ -201,3 +201,79 @@ async fn statistics_in_chat_and_from_the_data_folder_count_what_happened() {
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json, serde_json::json!({ "severities": [] }));
 }
+
+#[tokio::test]
+async fn admins_see_and_change_the_live_policy_and_others_are_refused() {
+    let (workspace, dir, mut bot) = started(SLOW).await;
+
+    // Bob is no admin: refused, and the policy is unchanged.
+    let refused = ask(&workspace, BOB, "admin deputy alice <@UCAROL>").await;
+    assert_eq!(
+        refused,
+        "Only admins can do that, and nothing was changed. The admins are <@UCAROL>."
+    );
+    assert!(ask(&workspace, BOB, "admin show")
+        .await
+        .starts_with("Only admins"));
+    let shown = ask(&workspace, CAROL, "admin show").await;
+    for part in [
+        "*The live escalation policy*",
+        "Admins: <@UCAROL>",
+        "<@UALICE>: deputy <@UBOB>",
+        "<@UBOB>: deputy none",
+        "SEV1 Critical for team payments:",
+        "Step 1: team-lead by thread, dm, acknowledge within 10m, re-paged 0 times.",
+        "Step 2: head-of-eng by dm, acknowledge within 30s, re-paged 0 times.",
+    ] {
+        assert!(shown.contains(part), "{part} missing in {shown}");
+    }
+    assert_eq!(
+        ask(&workspace, CAROL, "admin audit").await,
+        "No changes are recorded yet."
+    );
+
+    // Carol becomes Alice's deputy; a circle back to Alice is refused.
+    let changed = ask(&workspace, CAROL, "admin deputy alice <@UCAROL>").await;
+    assert_eq!(
+        changed,
+        "<@UALICE>'s deputy is now <@UCAROL>. The change is live and in the audit log."
+    );
+    let circle = ask(&workspace, CAROL, "admin deputy carol alice").await;
+    assert!(circle.contains("go round in a circle"), "{circle}");
+    let audit = ask(&workspace, CAROL, "admin audit 5").await;
+    let lines: Vec<&str> = audit.lines().collect();
+    assert_eq!(lines.len(), 2, "{audit}");
+    assert!(lines[1].starts_with("1. <!date^"), "{audit}");
+    assert!(
+        lines[1].ends_with(
+            "carol policy-change: {\"change\":\"set-deputy\",\"deputy\":\"bob\",\"person\":\"alice\"} → \
+             {\"change\":\"set-deputy\",\"deputy\":\"carol\",\"person\":\"alice\"}"
+        ),
+        "{audit}"
+    );
+
+    // The live policy routes by it: Alice away, Carol stands in.
+    ask(&workspace, CAROL, "away alice until 2099-01-01").await;
+    ask(&workspace, REPORTER, "sev1 Refunds fail").await;
+    expect(&workspace, "the stand-in page", |ws| {
+        thread_count(ws, "<@UCAROL> stands in") == 1
+    })
+    .await;
+    assert!(workspace.dms(BOB).is_empty());
+
+    // After a restart the change is still live.
+    assert!(bot.terminate().await.success());
+    let config = dir.path().join("bot-config");
+    let restarted = spawn_bot(&config, &dir.path().join("bot2.log"));
+    let started = std::time::Instant::now();
+    let mut shown = String::new();
+    while started.elapsed() < PATIENCE && !shown.contains("live escalation policy") {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        shown = ask(&workspace, CAROL, "admin show").await;
+    }
+    assert!(
+        shown.contains("<@UALICE>: deputy <@UCAROL>"),
+        "{shown}\n{}",
+        restarted.log_text()
+    );
+}

@@ -2,6 +2,7 @@
 //! platform calls. All platform knowledge lives in the platform folders; `request`,
 //! `respond` and `reply` are the platform-neutral parts they share.
 
+pub mod admin;
 pub mod away;
 pub mod reply;
 pub mod request;

@@ -86,6 +86,7 @@ pub fn reply_text(reply: &Reply, policy: &Policy, locale: &str, markup: &dyn Mar
                 ],
             )
         }
+        Reply::Admin(admin) => crate::adapters::admin::admin_text(&words, admin),
         Reply::Away(away) => crate::adapters::away::away_text(&words, away),
         Reply::Failed { reference } => {
             words.t("reply-failed", &[("reference", reference.clone().into())])

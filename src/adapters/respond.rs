@@ -100,6 +100,8 @@ pub enum Reply {
     Stats(crate::adapters::stats::StatsReply),
     /// A team id that no team has.
     UnknownTeam(String),
+    /// What `/escalate admin` did.
+    Admin(crate::adapters::admin::AdminReply),
     /// What `/escalate away` did.
     Away(crate::adapters::away::AwayReply),
     /// Something failed on our side; the reference is in the logs.
@@ -268,9 +270,9 @@ impl Responder {
                 Ok(id) => Response::Reply(crate::adapters::why::explain(&self.escalator, id)),
                 Err(reply) => Response::Reply(reply),
             },
-            Command::Later { verb, .. } => Response::Reply(Reply::NotYet {
-                verb: verb.as_str().to_owned(),
-            }),
+            Command::Admin(admin) => Response::Reply(
+                crate::adapters::admin::handle(&self.escalator, self.platform, &user, admin).await,
+            ),
         }
     }
 

@@ -21,17 +21,16 @@
 //! kb <query…> | criteria                      Kb, Criteria      later.rs
 //! away [user] [from <when>] until <when> …   Away              away.rs
 //! stats [period] [team]                     Stats             stats.rs
-//! admin [args…]                               Later             later.rs
+//! admin show | audit [n] | deputy …         Admin             admin.rs
 //! ```
 //!
-//! Commands planned for later releases are parsed now, so their words are taken and
-//! replies can say "not yet" instead of "unknown": `kb`, `why` and `criteria` have
-//! settled grammars and their own variants; `stats`, `away` and `admin` keep their raw
-//! argument text in [`Command::Later`] until their grammars are designed.
+//! Every verb has a settled grammar in its own module; `kb` and `criteria` share
+//! later.rs.
 //!
 //! A verb wins over a severity of the same name, so a configuration check should reject
 //! severity ids spelled like one of [`Verb::ALL`].
 
+mod admin;
 mod away;
 mod error;
 mod escalate;
@@ -49,9 +48,9 @@ use std::fmt;
 
 use crate::engine::{IncidentId, SeverityId};
 
+pub use admin::Admin;
 pub use away::Away;
 pub use error::{Expected, ParseError, ParseErrorKind};
-pub use later::LaterVerb;
 pub use markup::{display_text, Markup, UserMention};
 pub use reassign::UserArg;
 
@@ -141,13 +140,8 @@ pub enum Command {
     },
     /// Mark someone away, or list or cancel their absences.
     Away(Away),
-    /// A command whose grammar is not designed yet.
-    Later {
-        /// Which command.
-        verb: LaterVerb,
-        /// Everything after the verb, trimmed; empty when nothing followed.
-        args: String,
-    },
+    /// Show or change the live policy.
+    Admin(Admin),
 }
 
 /// The words `/escalate` understands before any argument.
@@ -244,7 +238,7 @@ impl Verb {
             Verb::Criteria => "criteria",
             Verb::Stats => "stats [30d] [team]",
             Verb::Away => "away [@person] [from 2026-12-20] until 2026-12-24 [reason]",
-            Verb::Admin => "admin [options]",
+            Verb::Admin => "admin show | audit [n] | deputy person deputy",
         }
     }
 
@@ -308,7 +302,7 @@ fn parse_verb(verb: Verb, args: Tokens<'_>, known: &[SeverityId]) -> Result<Comm
         Verb::Criteria => later::parse_criteria(args),
         Verb::Stats => stats::parse(args),
         Verb::Away => away::parse(args),
-        Verb::Admin => Ok(later::parse_raw(LaterVerb::Admin, args)),
+        Verb::Admin => admin::parse(args),
     }
 }
 

@@ -568,5 +568,7 @@ impl Check {
 }
 
 mod people;
+
+pub(crate) use people::deputy_cycle;
 mod severities;
 mod teams;

@@ -289,3 +289,19 @@ stats-ack = Time to acknowledge: median { $ack }, p90 { $what }. Time to resolve
 stats-first-step = Acknowledged at the first step: { $what }. Deputy fallbacks: { $n }.
 stats-timeouts = Timeouts per step: { $steps }. Per person: { $people }.
 stats-fix-notes = Fix notes: { $n } captured, { $count } missing.
+
+## Admin commands
+
+admin-not-admin = Only admins can do that, and nothing was changed. The admins are { $people }.
+admin-show-title = The live escalation policy
+admin-show-admins = Admins: { $people }
+admin-show-person = { $person }: deputy { $deputy }
+admin-show-path = { $severity } for team { $team }:
+admin-show-step = Step { $step }: { $target } by { $means }, acknowledge within { $ack }, re-paged { $n } times.
+admin-audit-title = Latest changes, oldest first:
+admin-audit-none = No changes are recorded yet.
+admin-audit-entry = { $n }. { $date } { $who } { $action }: { $from } → { $to }
+admin-changed-deputy = { $person }'s deputy is now { $deputy }. The change is live and in the audit log.
+admin-changed-deputy-none = { $person } has no deputy now. The change is live and in the audit log.
+admin-refused-unknown-person = There's no person “{ $person }” in the policy, so nothing was changed.
+admin-refused-cycle = That would make deputies go round in a circle ({ $people }), so nothing was changed.

@@ -283,3 +283,19 @@ stats-ack = 확인까지 걸린 시간: 중앙값 { $ack }, p90 { $what }. 해�
 stats-first-step = 첫 단계에서 확인된 비율: { $what }. 대리인에게 넘어간 횟수: { $n }.
 stats-timeouts = 단계별 시간 초과: { $steps }. 사람별: { $people }.
 stats-fix-notes = 수정 기록: 작성 { $n }건, 누락 { $count }건.
+
+## 관리자 명령
+
+admin-not-admin = 관리자만 할 수 있어요. 아무것도 바뀌지 않았어요. 관리자: { $people }
+admin-show-title = 현재 적용 중인 에스컬레이션 정책
+admin-show-admins = 관리자: { $people }
+admin-show-person = { $person }: 대리인 { $deputy }
+admin-show-path = { $team } 팀의 { $severity }:
+admin-show-step = { $step }단계: { $target }, 호출 방법 { $means }, 확인 기한 { $ack }, 재호출 { $n }회
+admin-audit-title = 최근 변경 (오래된 순):
+admin-audit-none = 아직 기록된 변경이 없어요.
+admin-audit-entry = { $n }. { $date } { $who } { $action }: { $from } → { $to }
+admin-changed-deputy = 이제 { $person } 님의 대리인은 { $deputy } 님이에요. 바로 적용되었고 감사 로그에 남았어요.
+admin-changed-deputy-none = 이제 { $person } 님은 대리인이 없어요. 바로 적용되었고 감사 로그에 남았어요.
+admin-refused-unknown-person = 정책에 “{ $person }”이라는 사람이 없어서 아무것도 바뀌지 않았어요.
+admin-refused-cycle = 대리인이 순환하게 돼요 ({ $people }). 아무것도 바뀌지 않았어요.
