@@ -108,9 +108,17 @@ impl Bot {
 
     /// Runs until `shutdown` completes, then disconnects.
     pub async fn run(self, shutdown: impl Future + Send) -> Result<(), BotError> {
+        let (stop_review, review_stopped) = watch::channel(false);
+        let review = tokio::spawn(crate::review::run(
+            Arc::clone(&self.escalator),
+            self.chats.clone(),
+            review_stopped,
+        ));
         let result = Arc::clone(&self.escalator)
             .run(self.chats.clone(), shutdown)
             .await;
+        let _ = stop_review.send(true);
+        let _ = review.await;
         if let Some(socket) = &self.socket {
             socket.shutdown().await;
         }

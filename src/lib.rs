@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod knowledge;
 pub mod ports;
 pub mod render;
+pub mod review;
 pub mod runtime;
 pub mod simulate;
 pub mod stats;

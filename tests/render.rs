@@ -1088,13 +1088,13 @@ fn admins_are_alerted_in_plain_words() {
     };
 
     assert_eq!(
-        alert_text(&alert, "en", &PlainMarkup),
+        alert_text(&alert, &policy("en"), "en", &PlainMarkup),
         "Escalator could not deliver the page to Alice for INC-7: the platform answered \
          channel_not_found. Please check that the bot can reach that channel or person. \
          Paging for the incident goes on."
     );
     assert_eq!(
-        alert_text(&alert, "ko", &PlainMarkup),
+        alert_text(&alert, &policy("en"), "ko", &PlainMarkup),
         "INC-7 건의 메시지를 전달하지 못했어요(the page to Alice). 플랫폼 응답: \
          channel_not_found. 봇이 해당 채널이나 사람에게 접근할 수 있는지 확인해 주세요. \
          이 인시던트의 호출은 계속 진행돼요."

@@ -50,8 +50,17 @@ pub(crate) async fn handle(
 
     match admin {
         Admin::Show => Reply::Admin(AdminReply::Show),
-        Admin::Audit { n } => match escalator.store().audit(n) {
-            Ok(records) => Reply::Admin(AdminReply::Audit(records)),
+        Admin::Audit { n } => match escalator.store().audit(usize::MAX) {
+            Ok(records) => {
+                // The review schedule's start is bookkeeping, not a change anyone made.
+                let mut shown: Vec<_> = records
+                    .into_iter()
+                    .filter(|(_, record)| record.action != crate::review::SCHEDULED)
+                    .collect();
+                let skip = shown.len().saturating_sub(n);
+                shown.drain(..skip);
+                Reply::Admin(AdminReply::Audit(shown))
+            }
             Err(error) => failed("read the audit log", &error),
         },
         Admin::Deputy { person, deputy } => {

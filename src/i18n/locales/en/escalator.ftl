@@ -305,3 +305,7 @@ admin-changed-deputy = { $person }'s deputy is now { $deputy }. The change is li
 admin-changed-deputy-none = { $person } has no deputy now. The change is live and in the audit log.
 admin-refused-unknown-person = There's no person “{ $person }” in the policy, so nothing was changed.
 admin-refused-cycle = That would make deputies go round in a circle ({ $people }), so nothing was changed.
+
+## Criteria review
+
+review-ask = Time to review the escalation criteria. Are they still right? Below are the criteria and what happened since { $date }. If they still fit, nothing needs doing; to change them, edit the severities in bot-config and reload, or tell the team what should change.

@@ -299,3 +299,7 @@ admin-changed-deputy = 이제 { $person } 님의 대리인은 { $deputy } 님이
 admin-changed-deputy-none = 이제 { $person } 님은 대리인이 없어요. 바로 적용되었고 감사 로그에 남았어요.
 admin-refused-unknown-person = 정책에 “{ $person }”이라는 사람이 없어서 아무것도 바뀌지 않았어요.
 admin-refused-cycle = 대리인이 순환하게 돼요 ({ $people }). 아무것도 바뀌지 않았어요.
+
+## 기준 검토
+
+review-ask = 에스컬레이션 기준을 검토할 때예요. 지금도 맞나요? 아래에 현재 기준과 { $date } 이후의 통계가 있어요. 그대로 괜찮다면 따로 할 일은 없어요. 바꾸려면 bot-config의 심각도를 고치고 다시 불러오거나, 무엇을 바꿀지 팀에 알려 주세요.
