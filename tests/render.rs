@@ -1130,6 +1130,11 @@ Commands
 /escalate update [INC-ID] TEXT — Post a status update to the thread and the followers.
 /escalate reassign [INC-ID] PERSON — Hand an incident over to someone else.
 /escalate severity [INC-ID] SEVERITY — Change an incident's severity.
+/escalate why [INC-ID] — Show the next page of an incident, by which step, and who was passed over.
+/escalate criteria — Show what counts as an incident, and what does not.
+/escalate away [PERSON] [from DATE] until DATE [REASON] · away list · away cancel — Mark yourself away (admins: anyone), in your own time zone, so your deputy is paged.
+/escalate stats [30d] [TEAM] — Show where escalations stall, per severity.
+/escalate admin show · admin audit [N] · admin deputy PERSON DEPUTY — Admins only: show and change the live policy.
 In an incident thread, mention me instead of typing the command, and leave out the incident id: @escalator ack.
 
 In an incident thread, react with :eyes: to take the incident over, or with :white_check_mark: to resolve it.";

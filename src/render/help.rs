@@ -14,7 +14,7 @@ use crate::engine::policy::{Policy, Severity};
 /// out, so help never offers something that only answers "not yet".
 const COMMANDS: &[&str] = &[
     "form", "open", "help", "ack", "resolve", "cancel", "status", "follow", "update", "reassign",
-    "severity",
+    "severity", "why", "criteria", "away", "stats", "admin",
 ];
 
 /// The help text in `locale`.

@@ -176,6 +176,11 @@ help-usage-follow = /escalate follow [INC-ID]
 help-usage-update = /escalate update [INC-ID] TEXT
 help-usage-reassign = /escalate reassign [INC-ID] PERSON
 help-usage-severity = /escalate severity [INC-ID] SEVERITY
+help-usage-why = /escalate why [INC-ID]
+help-usage-criteria = /escalate criteria
+help-usage-away = /escalate away [PERSON] [from DATE] until DATE [REASON] · away list · away cancel
+help-usage-stats = /escalate stats [30d] [TEAM]
+help-usage-admin = /escalate admin show · admin audit [N] · admin deputy PERSON DEPUTY
 help-command-form = Open the form with the severity picker and each severity's criteria.
 help-command-open = Open an incident and page the right people.
 help-command-help = Show this help.
@@ -187,6 +192,11 @@ help-command-follow = Get updates on an incident by direct message.
 help-command-update = Post a status update to the thread and the followers.
 help-command-reassign = Hand an incident over to someone else.
 help-command-severity = Change an incident's severity.
+help-command-why = Show the next page of an incident, by which step, and who was passed over.
+help-command-criteria = Show what counts as an incident, and what does not.
+help-command-away = Mark yourself away (admins: anyone), in your own time zone, so your deputy is paged.
+help-command-stats = Show where escalations stall, per severity.
+help-command-admin = Admins only: show and change the live policy.
 help-thread-note = In an incident thread, mention me instead of typing the command, and leave out the incident id: @escalator ack.
 
 ## Alerts for admins

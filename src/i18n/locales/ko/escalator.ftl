@@ -177,6 +177,11 @@ help-usage-follow = /escalate follow [INC-번호]
 help-usage-update = /escalate update [INC-번호] 내용
 help-usage-reassign = /escalate reassign [INC-번호] 담당자
 help-usage-severity = /escalate severity [INC-번호] 심각도
+help-usage-why = /escalate why [INC-번호]
+help-usage-criteria = /escalate criteria
+help-usage-away = /escalate away [사람] [from 날짜] until 날짜 [사유] · away list · away cancel
+help-usage-stats = /escalate stats [30d] [팀]
+help-usage-admin = /escalate admin show · admin audit [N] · admin deputy 사람 대리인
 help-command-form = 심각도와 기준을 보면서 고를 수 있는 양식을 열어요.
 help-command-open = 인시던트를 열고 맡아야 할 분을 호출해요.
 help-command-help = 이 도움말을 보여 줘요.
@@ -188,6 +193,11 @@ help-command-follow = 인시던트 소식을 DM으로 받아요.
 help-command-update = 스레드와 팔로워에게 진행 상황을 알려요.
 help-command-reassign = 인시던트를 다른 사람에게 넘겨요.
 help-command-severity = 인시던트의 심각도를 바꿔요.
+help-command-why = 인시던트의 다음 호출과 단계, 건너뛴 사람을 보여 줘요.
+help-command-criteria = 무엇이 인시던트이고 무엇이 아닌지 보여 줘요.
+help-command-away = 본인의 부재를 표시해요(관리자는 누구든). 본인 시간대 기준이며, 그동안 대리인이 호출돼요.
+help-command-stats = 심각도별로 에스컬레이션이 어디서 멈추는지 보여 줘요.
+help-command-admin = 관리자 전용: 현재 정책을 보고 바꿔요.
 help-thread-note = 인시던트 스레드 안에서는 명령 대신 저를 멘션하고 인시던트 번호를 생략해도 돼요: @escalator ack
 
 ## 관리자 알림
