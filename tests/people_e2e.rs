@@ -263,7 +263,38 @@ async fn admins_see_and_change_the_live_policy_and_others_are_refused() {
     .await;
     assert!(workspace.dms(BOB).is_empty());
 
-    // After a restart the change is still live.
+    // Admins and reaction emoji change too; an emoji meaning both is refused.
+    let overlap = ask(&workspace, CAROL, "admin emoji ack white_check_mark").await;
+    assert_eq!(
+        overlap,
+        "“white_check_mark” would both acknowledge and resolve, so nothing was changed."
+    );
+    let emoji = ask(&workspace, CAROL, "admin emoji ack :raised_hands:").await;
+    assert!(
+        emoji.starts_with("Reacting with :raised_hands: now acknowledges."),
+        "{emoji}"
+    );
+    let root_message = root(&workspace).unwrap();
+    workspace
+        .react(CAROL, INCIDENTS, &root_message.ts, "raised_hands")
+        .await
+        .unwrap();
+    expect(&workspace, "the hand-over by the new emoji", |ws| {
+        thread_count(ws, "<@UCAROL> has taken over INC-1") == 1
+    })
+    .await;
+    let admins = ask(&workspace, CAROL, "admin admins add <@UALICE>").await;
+    assert!(
+        admins.starts_with("The admins are now <@UALICE>, <@UCAROL>."),
+        "{admins}"
+    );
+    assert!(ask(&workspace, ALICE, "admin show")
+        .await
+        .contains("Admins: <@UALICE>, <@UCAROL>"));
+    let last = ask(&workspace, ALICE, "admin admins remove alice").await;
+    assert!(last.starts_with("The admins are now <@UCAROL>."), "{last}");
+
+    // After a restart the changes are still live.
     assert!(bot.terminate().await.success());
     let config = dir.path().join("bot-config");
     let restarted = spawn_bot(&config, &dir.path().join("bot2.log"));
@@ -274,7 +305,7 @@ async fn admins_see_and_change_the_live_policy_and_others_are_refused() {
         shown = ask(&workspace, CAROL, "admin show").await;
     }
     assert!(
-        shown.contains("<@UALICE>: deputy <@UCAROL>"),
+        shown.contains("<@UALICE>: deputy <@UCAROL>") && shown.contains("Admins: <@UCAROL>\n"),
         "{shown}\n{}",
         restarted.log_text()
     );

@@ -10,7 +10,7 @@ use tracing::info;
 
 use crate::adapters::respond::{failed, resolve_person, user_arg_text, Reply};
 use crate::command::{Admin, UserArg};
-use crate::config::change::{ChangeError, PolicyChange, AUDIT_ACTION};
+use crate::config::change::{ChangeError, EmojiKind, PolicyChange, AUDIT_ACTION};
 use crate::engine::policy::Policy;
 use crate::engine::{PersonId, Platform, UserRef};
 use crate::render::Words;
@@ -77,6 +77,33 @@ pub(crate) async fn handle(
                 &policy,
                 &me,
                 PolicyChange::SetDeputy { person, deputy },
+            )
+            .await
+        }
+        Admin::Admins { is_add, user } => {
+            let person = match person_id(&policy, platform, &user) {
+                Ok(person) => person,
+                Err(reply) => return reply,
+            };
+            let mut admins = policy.admins.clone();
+            if is_add {
+                admins.insert(person);
+            } else {
+                admins.remove(&person);
+            }
+            change(escalator, &policy, &me, PolicyChange::SetAdmins { admins }).await
+        }
+        Admin::Emoji { is_ack, names } => {
+            let kind = if is_ack {
+                EmojiKind::Ack
+            } else {
+                EmojiKind::Resolve
+            };
+            change(
+                escalator,
+                &policy,
+                &me,
+                PolicyChange::SetEmoji { kind, names },
             )
             .await
         }
@@ -157,6 +184,27 @@ pub(crate) fn admin_text(words: &Words<'_>, reply: &AdminReply) -> String {
                 &[("person", words.person(person).into())],
             ),
         },
+        AdminReply::Changed(PolicyChange::SetAdmins { admins }) => {
+            let people = words.list(admins.iter().map(|admin| words.person(admin)));
+            words.t("admin-changed-admins", &[("people", people.into())])
+        }
+        AdminReply::Changed(PolicyChange::SetEmoji { kind, names }) => {
+            let emoji = words.list(names.iter().map(|name| format!(":{name}:")));
+            let key = match kind {
+                EmojiKind::Ack => "admin-changed-ack-emoji",
+                EmojiKind::Resolve => "admin-changed-resolve-emoji",
+            };
+            words.t(key, &[("emoji", emoji.into())])
+        }
+        AdminReply::Refused(ChangeError::NoAdmins) => words.t("admin-refused-no-admins", &[]),
+        AdminReply::Refused(ChangeError::NotAnEmoji(name)) => words.t(
+            "admin-refused-not-an-emoji",
+            &[("emoji", markup.escape(name).into())],
+        ),
+        AdminReply::Refused(ChangeError::EmojiOverlap(name)) => words.t(
+            "admin-refused-emoji-overlap",
+            &[("emoji", markup.escape(name).into())],
+        ),
         AdminReply::Refused(ChangeError::UnknownPerson(person)) => words.t(
             "admin-refused-unknown-person",
             &[("person", markup.escape(person.as_str()).into())],

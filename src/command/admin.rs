@@ -4,6 +4,8 @@
 //! admin show                          Admin(Show)       the live policy
 //! admin audit [n]                     Admin(Audit)      the latest n changes (10)
 //! admin deputy <person> <user|none>   Admin(Deputy)     set or clear a deputy
+//! admin admins add|remove <user>      Admin(Admins)     add or remove an admin
+//! admin emoji ack|resolve <name…>     Admin(Emoji)      replace reaction emoji
 //! ```
 //!
 //! Only admins may run these; the caller checks that before anything else.
@@ -32,6 +34,20 @@ pub enum Admin {
         person: UserArg,
         /// The new deputy; `None` clears it.
         deputy: Option<UserArg>,
+    },
+    /// Add or remove an admin.
+    Admins {
+        /// `true` to add, `false` to remove.
+        is_add: bool,
+        /// Who.
+        user: UserArg,
+    },
+    /// Replace the emoji that acknowledge or resolve.
+    Emoji {
+        /// `true` for the acknowledging emoji, `false` for the resolving ones.
+        is_ack: bool,
+        /// The names, with any colons around them removed.
+        names: Vec<String>,
     },
 }
 
@@ -65,6 +81,37 @@ pub(crate) fn parse(mut args: Tokens<'_>) -> Result<Command, ParseError> {
             };
             Admin::Deputy { person, deputy }
         }
+        "admins" => {
+            let is_add = match args.take() {
+                Some(word) if word.text.eq_ignore_ascii_case("add") => true,
+                Some(word) if word.text.eq_ignore_ascii_case("remove") => false,
+                Some(word) => return Err(unexpected(word.text, word.position)),
+                None => return Err(ParseError::missing(Verb::Admin, Expected::Text, args.end())),
+            };
+            let Some(word) = args.take() else {
+                return Err(ParseError::missing(Verb::Admin, Expected::User, args.end()));
+            };
+            Admin::Admins {
+                is_add,
+                user: user_arg(word)?,
+            }
+        }
+        "emoji" => {
+            let is_ack = match args.take() {
+                Some(word) if word.text.eq_ignore_ascii_case("ack") => true,
+                Some(word) if word.text.eq_ignore_ascii_case("resolve") => false,
+                Some(word) => return Err(unexpected(word.text, word.position)),
+                None => return Err(ParseError::missing(Verb::Admin, Expected::Text, args.end())),
+            };
+            let mut names = Vec::new();
+            while let Some(word) = args.take() {
+                names.push(word.text.trim_matches(':').to_owned());
+            }
+            if names.is_empty() {
+                return Err(ParseError::missing(Verb::Admin, Expected::Text, args.end()));
+            }
+            Admin::Emoji { is_ack, names }
+        }
         _ => {
             let kind = ParseErrorKind::TrailingInput {
                 verb: Verb::Admin,
@@ -75,6 +122,15 @@ pub(crate) fn parse(mut args: Tokens<'_>) -> Result<Command, ParseError> {
     };
     args.finish(Verb::Admin)?;
     Ok(Command::Admin(admin))
+}
+
+/// A word that is not one of the subcommand's keywords.
+fn unexpected(text: &str, position: usize) -> ParseError {
+    let kind = ParseErrorKind::TrailingInput {
+        verb: Verb::Admin,
+        text: text.to_owned(),
+    };
+    ParseError::new(kind, position)
 }
 
 #[cfg(test)]
@@ -102,6 +158,33 @@ mod tests {
                     person: name("alice"),
                     deputy: None,
                 })),
+            ),
+            (
+                "admin admins add <@UFRANK>",
+                Ok(Command::Admin(Admin::Admins {
+                    is_add: true,
+                    user: UserArg::Mention(crate::command::UserMention {
+                        id: "UFRANK".to_owned(),
+                        label: None,
+                    }),
+                })),
+            ),
+            (
+                "admin emoji resolve :heavy_check_mark: white_check_mark",
+                Ok(Command::Admin(Admin::Emoji {
+                    is_ack: false,
+                    names: vec!["heavy_check_mark".to_owned(), "white_check_mark".to_owned()],
+                })),
+            ),
+            (
+                "admin emoji wave",
+                Err(ParseError::new(
+                    ParseErrorKind::TrailingInput {
+                        verb: Verb::Admin,
+                        text: "wave".to_owned(),
+                    },
+                    12,
+                )),
             ),
             (
                 "admin",

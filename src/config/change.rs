@@ -7,6 +7,8 @@
 //! live policy survives a restart. A change that no longer fits the files (a person was
 //! removed, say) is skipped with a warning.
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 use tracing::warn;
 
@@ -26,6 +28,28 @@ pub enum PolicyChange {
         /// The new deputy, or none.
         deputy: Option<PersonId>,
     },
+    /// Replace the admins.
+    SetAdmins {
+        /// Everyone who is an admin afterwards.
+        admins: BTreeSet<PersonId>,
+    },
+    /// Replace the emoji that acknowledge (`ack`) or resolve (`resolve`).
+    SetEmoji {
+        /// `ack` or `resolve`.
+        kind: EmojiKind,
+        /// The emoji names, without colons.
+        names: Vec<String>,
+    },
+}
+
+/// Which reaction a set of emoji stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmojiKind {
+    /// Reacting acknowledges.
+    Ack,
+    /// Reacting resolves.
+    Resolve,
 }
 
 /// Why a change was refused; the live policy is left as it was.
@@ -37,6 +61,15 @@ pub enum ChangeError {
     /// The deputies would go round in a circle.
     #[error("deputies would go round in a circle")]
     DeputyCycle(Vec<PersonId>),
+    /// Nobody would be left to administer the bot.
+    #[error("at least one admin is needed")]
+    NoAdmins,
+    /// No emoji given, or one that is not an emoji name.
+    #[error("`{0}` is not an emoji name")]
+    NotAnEmoji(String),
+    /// One emoji would both acknowledge and resolve.
+    #[error("`{0}` would both acknowledge and resolve")]
+    EmojiOverlap(String),
 }
 
 /// The audit action name of policy changes.
@@ -52,6 +85,20 @@ impl PolicyChange {
                     person: person.clone(),
                     deputy,
                 };
+                serde_json::to_value(before).unwrap_or_default()
+            }
+            PolicyChange::SetAdmins { .. } => {
+                let before = PolicyChange::SetAdmins {
+                    admins: policy.admins.clone(),
+                };
+                serde_json::to_value(before).unwrap_or_default()
+            }
+            PolicyChange::SetEmoji { kind, .. } => {
+                let names = match kind {
+                    EmojiKind::Ack => policy.ack_emoji.clone(),
+                    EmojiKind::Resolve => policy.resolve_emoji.clone(),
+                };
+                let before = PolicyChange::SetEmoji { kind: *kind, names };
                 serde_json::to_value(before).unwrap_or_default()
             }
         }
@@ -74,6 +121,34 @@ impl PolicyChange {
                 if let Some(cycle) = deputy_cycle(&changed.people, person) {
                     return Err(ChangeError::DeputyCycle(cycle));
                 }
+            }
+            PolicyChange::SetAdmins { admins } => {
+                if let Some(unknown) = admins.iter().find(|a| !policy.people.contains_key(*a)) {
+                    return Err(ChangeError::UnknownPerson(unknown.clone()));
+                }
+                if admins.is_empty() {
+                    return Err(ChangeError::NoAdmins);
+                }
+                changed.admins = admins.clone();
+            }
+            PolicyChange::SetEmoji { kind, names } => {
+                let (target, other) = match kind {
+                    EmojiKind::Ack => (&mut changed.ack_emoji, &policy.resolve_emoji),
+                    EmojiKind::Resolve => (&mut changed.resolve_emoji, &policy.ack_emoji),
+                };
+                if names.is_empty() {
+                    return Err(ChangeError::NotAnEmoji(String::new()));
+                }
+                // The same rules as the config files: a name without spaces or colons.
+                if let Some(bad) = names.iter().find(|name| {
+                    name.is_empty() || name.contains(char::is_whitespace) || name.contains(':')
+                }) {
+                    return Err(ChangeError::NotAnEmoji(bad.clone()));
+                }
+                if let Some(both) = names.iter().find(|name| other.contains(name)) {
+                    return Err(ChangeError::EmojiOverlap(both.clone()));
+                }
+                *target = names.clone();
             }
         }
         Ok(changed)
@@ -100,4 +175,70 @@ pub fn replay(policy: Policy, audit: &[(u64, AuditRecord)]) -> Policy {
         }
     }
     policy
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn policy() -> Policy {
+        Config::load(concat!(env!("CARGO_MANIFEST_DIR"), "/bot-config"))
+            .expect("the example config loads")
+            .policy
+    }
+
+    #[test]
+    fn changes_are_validated_like_the_files() {
+        let policy = policy();
+        let someone = policy.people.keys().next().unwrap().clone();
+        let nobody = PersonId::from("nobody-at-all");
+        let refused = [
+            (
+                PolicyChange::SetDeputy {
+                    person: someone.clone(),
+                    deputy: Some(someone.clone()),
+                },
+                ChangeError::DeputyCycle(vec![someone.clone()]),
+            ),
+            (
+                PolicyChange::SetDeputy {
+                    person: someone.clone(),
+                    deputy: Some(nobody.clone()),
+                },
+                ChangeError::UnknownPerson(nobody.clone()),
+            ),
+            (
+                PolicyChange::SetAdmins {
+                    admins: BTreeSet::new(),
+                },
+                ChangeError::NoAdmins,
+            ),
+            (
+                PolicyChange::SetEmoji {
+                    kind: EmojiKind::Ack,
+                    names: vec![policy.resolve_emoji[0].clone()],
+                },
+                ChangeError::EmojiOverlap(policy.resolve_emoji[0].clone()),
+            ),
+            (
+                PolicyChange::SetEmoji {
+                    kind: EmojiKind::Resolve,
+                    names: vec![":x:".to_owned()],
+                },
+                ChangeError::NotAnEmoji(":x:".to_owned()),
+            ),
+        ];
+        for (change, error) in refused {
+            assert_eq!(change.apply(&policy), Err(error), "{change:?}");
+        }
+
+        let change = PolicyChange::SetEmoji {
+            kind: EmojiKind::Ack,
+            names: vec!["raised_hands".to_owned()],
+        };
+        let changed = change.apply(&policy).unwrap();
+        assert_eq!(changed.ack_emoji, ["raised_hands"]);
+        assert_eq!(changed.resolve_emoji, policy.resolve_emoji);
+    }
 }

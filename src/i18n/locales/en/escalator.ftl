@@ -319,3 +319,9 @@ admin-refused-cycle = That would make deputies go round in a circle ({ $people }
 ## Criteria review
 
 review-ask = Time to review the escalation criteria. Are they still right? Below are the criteria and what happened since { $date }. If they still fit, nothing needs doing; to change them, edit the severities in bot-config and reload, or tell the team what should change.
+admin-changed-admins = The admins are now { $people }. The change is live and in the audit log.
+admin-changed-ack-emoji = Reacting with { $emoji } now acknowledges. The change is live and in the audit log.
+admin-changed-resolve-emoji = Reacting with { $emoji } now resolves. The change is live and in the audit log.
+admin-refused-no-admins = At least one admin is needed, so nothing was changed.
+admin-refused-not-an-emoji = “{ $emoji }” is not an emoji name, so nothing was changed.
+admin-refused-emoji-overlap = “{ $emoji }” would both acknowledge and resolve, so nothing was changed.

@@ -313,3 +313,9 @@ admin-refused-cycle = 대리인이 순환하게 돼요 ({ $people }). 아무것�
 ## 기준 검토
 
 review-ask = 에스컬레이션 기준을 검토할 때예요. 지금도 맞나요? 아래에 현재 기준과 { $date } 이후의 통계가 있어요. 그대로 괜찮다면 따로 할 일은 없어요. 바꾸려면 bot-config의 심각도를 고치고 다시 불러오거나, 무엇을 바꿀지 팀에 알려 주세요.
+admin-changed-admins = 이제 관리자는 { $people }예요. 바로 적용되었고 감사 로그에 남았어요.
+admin-changed-ack-emoji = 이제 { $emoji } 반응으로 인시던트를 맡아요. 바로 적용되었고 감사 로그에 남았어요.
+admin-changed-resolve-emoji = 이제 { $emoji } 반응으로 인시던트를 해결해요. 바로 적용되었고 감사 로그에 남았어요.
+admin-refused-no-admins = 관리자가 한 명은 있어야 해서 아무것도 바뀌지 않았어요.
+admin-refused-not-an-emoji = “{ $emoji }”은(는) 이모지 이름이 아니라서 아무것도 바뀌지 않았어요.
+admin-refused-emoji-overlap = “{ $emoji }”은(는) 확인과 해결을 동시에 뜻하게 돼서 아무것도 바뀌지 않았어요.
