@@ -294,6 +294,17 @@ async fn admins_see_and_change_the_live_policy_and_others_are_refused() {
     let last = ask(&workspace, ALICE, "admin admins remove alice").await;
     assert!(last.starts_with("The admins are now <@UCAROL>."), "{last}");
 
+    let holders = ask(&workspace, CAROL, "admin holder payments team-lead <@UBOB>").await;
+    assert!(
+        holders.starts_with("<@UBOB> now hold team-lead in payments."),
+        "{holders}"
+    );
+    let nobody = ask(&workspace, CAROL, "admin holder nowhere team-lead <@UBOB>").await;
+    assert!(
+        nobody.starts_with("There's no team named nowhere."),
+        "{nobody}"
+    );
+
     // After a restart the changes are still live.
     assert!(bot.terminate().await.success());
     let config = dir.path().join("bot-config");

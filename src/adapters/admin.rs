@@ -12,7 +12,7 @@ use crate::adapters::respond::{failed, resolve_person, user_arg_text, Reply};
 use crate::command::{Admin, UserArg};
 use crate::config::change::{ChangeError, EmojiKind, PolicyChange, AUDIT_ACTION};
 use crate::engine::policy::Policy;
-use crate::engine::{PersonId, Platform, UserRef};
+use crate::engine::{PersonId, Platform, PositionId, TeamId, UserRef};
 use crate::render::Words;
 use crate::runtime::Escalator;
 use crate::store::AuditRecord;
@@ -79,6 +79,33 @@ pub(crate) async fn handle(
                 PolicyChange::SetDeputy { person, deputy },
             )
             .await
+        }
+        Admin::Holders {
+            team,
+            position,
+            users,
+        } => {
+            let team = team.map(|word| {
+                policy
+                    .teams
+                    .keys()
+                    .find(|id| id.as_str().eq_ignore_ascii_case(&word))
+                    .cloned()
+                    .unwrap_or_else(|| TeamId::from(word.as_str()))
+            });
+            let mut holders = std::collections::BTreeSet::new();
+            for user in &users {
+                match person_id(&policy, platform, user) {
+                    Ok(person) => holders.insert(person),
+                    Err(reply) => return reply,
+                };
+            }
+            let change_to = PolicyChange::SetHolders {
+                team,
+                position: PositionId::from(position.as_str()),
+                holders,
+            };
+            change(escalator, &policy, &me, change_to).await
         }
         Admin::Admins { is_add, user } => {
             let person = match person_id(&policy, platform, &user) {
@@ -196,6 +223,36 @@ pub(crate) fn admin_text(words: &Words<'_>, reply: &AdminReply) -> String {
             };
             words.t(key, &[("emoji", emoji.into())])
         }
+        AdminReply::Changed(PolicyChange::SetHolders {
+            team,
+            position,
+            holders,
+        }) => {
+            let people = words.list(holders.iter().map(|person| words.person(person)));
+            let team = team.as_ref().map_or_else(
+                || words.t("admin-all-teams", &[]),
+                |team| markup.escape(team.as_str()),
+            );
+            words.t(
+                "admin-changed-holders",
+                &[
+                    ("people", people.into()),
+                    ("target", markup.escape(position.as_str()).into()),
+                    ("team", team.into()),
+                ],
+            )
+        }
+        AdminReply::Refused(ChangeError::UnknownTeam(team)) => {
+            let known = words.list(policy.teams.keys().map(|id| markup.escape(id.as_str())));
+            words.t(
+                "reply-unknown-team",
+                &[
+                    ("team", markup.escape(team.as_str()).into()),
+                    ("known", known.into()),
+                ],
+            )
+        }
+        AdminReply::Refused(ChangeError::NoHolders) => words.t("admin-refused-no-holders", &[]),
         AdminReply::Refused(ChangeError::NoAdmins) => words.t("admin-refused-no-admins", &[]),
         AdminReply::Refused(ChangeError::NotAnEmoji(name)) => words.t(
             "admin-refused-not-an-emoji",

@@ -4,6 +4,7 @@
 //! admin show                          Admin(Show)       the live policy
 //! admin audit [n]                     Admin(Audit)      the latest n changes (10)
 //! admin deputy <person> <user|none>   Admin(Deputy)     set or clear a deputy
+//! admin holder <team|all> <position> <user…>   Admin(Holders)   who holds a position
 //! admin admins add|remove <user>      Admin(Admins)     add or remove an admin
 //! admin emoji ack|resolve <name…>     Admin(Emoji)      replace reaction emoji
 //! ```
@@ -34,6 +35,15 @@ pub enum Admin {
         person: UserArg,
         /// The new deputy; `None` clears it.
         deputy: Option<UserArg>,
+    },
+    /// Replace who holds a position in a team, or company-wide with `all`.
+    Holders {
+        /// The team as typed; `None` for `all`.
+        team: Option<String>,
+        /// The position as typed.
+        position: String,
+        /// The new holders.
+        users: Vec<UserArg>,
     },
     /// Add or remove an admin.
     Admins {
@@ -80,6 +90,23 @@ pub(crate) fn parse(mut args: Tokens<'_>) -> Result<Command, ParseError> {
                 Some(user_arg(word)?)
             };
             Admin::Deputy { person, deputy }
+        }
+        "holder" => {
+            let missing = |position| ParseError::missing(Verb::Admin, Expected::Text, position);
+            let team = args.take().ok_or_else(|| missing(args.end()))?;
+            let position = args.take().ok_or_else(|| missing(args.end()))?;
+            let mut users = Vec::new();
+            while let Some(word) = args.take() {
+                users.push(user_arg(word)?);
+            }
+            if users.is_empty() {
+                return Err(ParseError::missing(Verb::Admin, Expected::User, args.end()));
+            }
+            Admin::Holders {
+                team: (!team.text.eq_ignore_ascii_case("all")).then(|| team.text.to_owned()),
+                position: position.text.to_owned(),
+                users,
+            }
         }
         "admins" => {
             let is_add = match args.take() {
@@ -175,6 +202,18 @@ mod tests {
                     is_ack: false,
                     names: vec!["heavy_check_mark".to_owned(), "white_check_mark".to_owned()],
                 })),
+            ),
+            (
+                "admin holder payments team-lead bob @carol",
+                Ok(Command::Admin(Admin::Holders {
+                    team: Some("payments".to_owned()),
+                    position: "team-lead".to_owned(),
+                    users: vec![name("bob"), name("carol")],
+                })),
+            ),
+            (
+                "admin holder all cto",
+                Err(ParseError::missing(Verb::Admin, Expected::User, 20)),
             ),
             (
                 "admin emoji wave",

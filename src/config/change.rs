@@ -14,7 +14,8 @@ use tracing::warn;
 
 use super::validate::deputy_cycle;
 use crate::engine::policy::Policy;
-use crate::engine::PersonId;
+use crate::engine::policy::PositionHold;
+use crate::engine::{PersonId, PositionId, TeamId};
 use crate::store::AuditRecord;
 
 /// One change to the live policy.
@@ -27,6 +28,15 @@ pub enum PolicyChange {
         person: PersonId,
         /// The new deputy, or none.
         deputy: Option<PersonId>,
+    },
+    /// Replace who holds a position in one team (or company-wide when `team` is none).
+    SetHolders {
+        /// The team, or none for a company-wide position.
+        team: Option<TeamId>,
+        /// The position.
+        position: PositionId,
+        /// Everyone who holds it there afterwards; at least one.
+        holders: BTreeSet<PersonId>,
     },
     /// Replace the admins.
     SetAdmins {
@@ -61,6 +71,12 @@ pub enum ChangeError {
     /// The deputies would go round in a circle.
     #[error("deputies would go round in a circle")]
     DeputyCycle(Vec<PersonId>),
+    /// The team is not configured.
+    #[error("there is no team `{0}`")]
+    UnknownTeam(TeamId),
+    /// A position would be left without anyone holding it.
+    #[error("a position needs at least one holder")]
+    NoHolders,
     /// Nobody would be left to administer the bot.
     #[error("at least one admin is needed")]
     NoAdmins,
@@ -84,6 +100,24 @@ impl PolicyChange {
                 let before = PolicyChange::SetDeputy {
                     person: person.clone(),
                     deputy,
+                };
+                serde_json::to_value(before).unwrap_or_default()
+            }
+            PolicyChange::SetHolders { team, position, .. } => {
+                let hold = PositionHold {
+                    team: team.clone(),
+                    position: position.clone(),
+                };
+                let holders = policy
+                    .people
+                    .values()
+                    .filter(|person| person.positions.contains(&hold))
+                    .map(|person| person.id.clone())
+                    .collect();
+                let before = PolicyChange::SetHolders {
+                    team: team.clone(),
+                    position: position.clone(),
+                    holders,
                 };
                 serde_json::to_value(before).unwrap_or_default()
             }
@@ -120,6 +154,32 @@ impl PolicyChange {
                 entry.deputy = deputy.clone();
                 if let Some(cycle) = deputy_cycle(&changed.people, person) {
                     return Err(ChangeError::DeputyCycle(cycle));
+                }
+            }
+            PolicyChange::SetHolders {
+                team,
+                position,
+                holders,
+            } => {
+                if let Some(team) = team.as_ref().filter(|t| !policy.teams.contains_key(*t)) {
+                    return Err(ChangeError::UnknownTeam(team.clone()));
+                }
+                if let Some(unknown) = holders.iter().find(|h| !policy.people.contains_key(*h)) {
+                    return Err(ChangeError::UnknownPerson(unknown.clone()));
+                }
+                if holders.is_empty() {
+                    return Err(ChangeError::NoHolders);
+                }
+                let hold = PositionHold {
+                    team: team.clone(),
+                    position: position.clone(),
+                };
+                for person in changed.people.values_mut() {
+                    person.positions.retain(|held| held != &hold);
+                    if holders.contains(&person.id) {
+                        person.positions.push(hold.clone());
+                        person.positions.sort();
+                    }
                 }
             }
             PolicyChange::SetAdmins { admins } => {
@@ -232,6 +292,24 @@ mod tests {
         for (change, error) in refused {
             assert_eq!(change.apply(&policy), Err(error), "{change:?}");
         }
+
+        let team = policy.teams.keys().next().unwrap().clone();
+        let holders = PolicyChange::SetHolders {
+            team: Some(team.clone()),
+            position: "team-lead".into(),
+            holders: BTreeSet::from([someone.clone()]),
+        };
+        let changed = holders.apply(&policy).unwrap();
+        assert_eq!(
+            changed.holders(&team, &"team-lead".into()),
+            std::slice::from_ref(&someone)
+        );
+        let empty = PolicyChange::SetHolders {
+            team: Some(team),
+            position: "team-lead".into(),
+            holders: BTreeSet::new(),
+        };
+        assert_eq!(empty.apply(&policy), Err(ChangeError::NoHolders));
 
         let change = PolicyChange::SetEmoji {
             kind: EmojiKind::Ack,
