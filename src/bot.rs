@@ -107,7 +107,10 @@ impl Bot {
             },
         )?;
         info!(data_dir = %storage.data_dir.display(), "store opened");
-        let escalator = Escalator::new(store, Arc::new(config.policy.clone()), clock);
+        // Changes admins made in chat are kept in the audit log and laid over the files.
+        let audit = store.audit(usize::MAX)?;
+        let policy = crate::config::change::replay(config.policy.clone(), &audit);
+        let escalator = Escalator::new(store, Arc::new(policy), clock);
         let counting = Arc::clone(&escalator);
         tokio::spawn(async move {
             if let Err(error) = counting.count_incidents().await {
@@ -165,9 +168,17 @@ impl Bot {
 
     /// Runs until `shutdown` completes, then disconnects.
     pub async fn run(self, shutdown: impl Future + Send) -> Result<(), BotError> {
+        let (stop_review, review_stopped) = watch::channel(false);
+        let review = tokio::spawn(crate::review::run(
+            Arc::clone(&self.escalator),
+            self.chats.clone(),
+            review_stopped,
+        ));
         let result = Arc::clone(&self.escalator)
             .run(self.chats.clone(), shutdown)
             .await;
+        let _ = stop_review.send(true);
+        let _ = review.await;
         if let Some(socket) = &self.socket {
             socket.shutdown().await;
         }

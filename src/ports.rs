@@ -81,7 +81,7 @@ pub trait Chat: Send + Sync {
 }
 
 /// Something admins must act on.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Alert {
     /// A delivery failed for good.
     DeliveryFailed {
@@ -92,6 +92,8 @@ pub enum Alert {
         /// The platform's error code.
         code: String,
     },
+    /// Time to review the criteria.
+    CriteriaReview(Box<crate::review::Review>),
 }
 
 /// The source of the current time.

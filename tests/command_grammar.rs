@@ -3,7 +3,7 @@
 //! Korean, emoji and non-breaking spaces, and properties over arbitrary text.
 
 use escalator::command::{
-    display_text, parse, Command, Expected, LaterVerb, ParseError, ParseErrorKind, UserArg,
+    display_text, parse, Admin, Command, Expected, ParseError, ParseErrorKind, UserArg,
     UserMention, Verb,
 };
 use escalator::engine::{IncidentId, SeverityId};
@@ -194,11 +194,8 @@ fn korean_emoji_and_unicode_whitespace() {
             },
         ),
         (
-            "admin\u{a0}severity add sev5",
-            Command::Later {
-                verb: LaterVerb::Admin,
-                args: "severity add sev5".to_owned(),
-            },
+            "admin\u{a0}audit\u{a0}5",
+            Command::Admin(Admin::Audit { n: 5 }),
         ),
     ];
     for (text, expected) in cases {
@@ -421,6 +418,12 @@ fn tricky_text() -> impl Strategy<Value = String> {
         "help",
         "why",
         "away",
+        "until",
+        "from",
+        "list",
+        "2026-12-24",
+        "2026-12-24T09:00",
+        "09:00",
         "INC-4",
         "#4",
         "+1",
@@ -459,6 +462,7 @@ proptest! {
             ParseErrorKind::NotAnIncident { text, .. }
             | ParseErrorKind::UnknownSeverity { text, .. }
             | ParseErrorKind::NotAUser { text }
+            | ParseErrorKind::NotADateTime { text }
             | ParseErrorKind::TrailingInput { text, .. } => Some(text),
             ParseErrorKind::MissingSummary { .. } | ParseErrorKind::MissingArgument { .. } => None,
         };

@@ -1090,13 +1090,13 @@ fn admins_are_alerted_in_plain_words() {
     };
 
     assert_eq!(
-        alert_text(&alert, "en", &PlainMarkup),
+        alert_text(&alert, &policy("en"), "en", &PlainMarkup),
         "Escalator could not deliver the page to Alice for INC-7: the platform answered \
          channel_not_found. Please check that the bot can reach that channel or person. \
          Paging for the incident goes on."
     );
     assert_eq!(
-        alert_text(&alert, "ko", &PlainMarkup),
+        alert_text(&alert, &policy("en"), "ko", &PlainMarkup),
         "INC-7 건의 메시지를 전달하지 못했어요(the page to Alice). 플랫폼 응답: \
          channel_not_found. 봇이 해당 채널이나 사람에게 접근할 수 있는지 확인해 주세요. \
          이 인시던트의 호출은 계속 진행돼요."
@@ -1134,6 +1134,11 @@ Commands
 /escalate update [INC-ID] TEXT — Post a status update to the thread and the followers.
 /escalate reassign [INC-ID] PERSON — Hand an incident over to someone else.
 /escalate severity [INC-ID] SEVERITY — Change an incident's severity.
+/escalate why [INC-ID] — Show the next page of an incident, by which step, and who was passed over.
+/escalate criteria — Show what counts as an incident, and what does not.
+/escalate away [PERSON] [from DATE] until DATE [REASON] · away list · away cancel — Mark yourself away (admins: anyone), in your own time zone, so your deputy is paged.
+/escalate stats [30d] [TEAM] — Show where escalations stall, per severity.
+/escalate admin show · audit [N] · deputy PERSON DEPUTY · holder TEAM POSITION PEOPLE · admins add|remove PERSON · emoji ack|resolve NAMES — Admins only: show and change the live policy.
 In an incident thread, mention me instead of typing the command, and leave out the incident id: @escalator ack.
 
 In an incident thread, react with :eyes: to take the incident over, or with :white_check_mark: to resolve it.";

@@ -48,7 +48,7 @@ pub fn reply_text(reply: &Reply, policy: &Policy, locale: &str, markup: &dyn Mar
         }
         Reply::Unparsed(error) => parse_error_text(&words, policy, error, markup),
         Reply::Help => render::help_text(policy, locale, markup),
-        Reply::Criteria => render::help_text(policy, locale, markup),
+        Reply::Criteria => render::criteria_text(policy, locale, markup),
         Reply::Status(incident) => {
             let card = render::root_card(incident, policy, locale, markup);
             let mut text = words.t(
@@ -87,6 +87,20 @@ pub fn reply_text(reply: &Reply, policy: &Policy, locale: &str, markup: &dyn Mar
             hits,
             platform,
         } => knowledge_text(&words, query, hits, *platform),
+        Reply::Why(why) => crate::adapters::why::why_text(&words, why, markup),
+        Reply::Stats(stats) => crate::adapters::stats::stats_text(&words, stats),
+        Reply::UnknownTeam(team) => {
+            let known = words.list(policy.teams.keys().map(|id| markup.escape(id.as_str())));
+            words.t(
+                "reply-unknown-team",
+                &[
+                    ("team", markup.escape(team).into()),
+                    ("known", known.into()),
+                ],
+            )
+        }
+        Reply::Admin(admin) => crate::adapters::admin::admin_text(&words, admin),
+        Reply::Away(away) => crate::adapters::away::away_text(&words, away),
         Reply::Failed { reference } => {
             words.t("reply-failed", &[("reference", reference.clone().into())])
         }
@@ -202,6 +216,9 @@ fn parse_error_text(
         }
         ParseErrorKind::NotAUser { text: word } => {
             words.t("parse-not-a-user", &[("text", text(word))])
+        }
+        ParseErrorKind::NotADateTime { text: word } => {
+            words.t("parse-not-a-date-time", &[("text", text(word))])
         }
         ParseErrorKind::TrailingInput { verb, text: rest } => words.t(
             "parse-trailing-input",

@@ -98,6 +98,16 @@ pub enum Reply {
         /// The platform asked on, whose incident channels the hits point to.
         platform: Platform,
     },
+    /// Why an incident pages whom it pages.
+    Why(crate::adapters::why::Why),
+    /// Statistics on where escalations stall.
+    Stats(crate::adapters::stats::StatsReply),
+    /// A team id that no team has.
+    UnknownTeam(String),
+    /// What `/escalate admin` did.
+    Admin(crate::adapters::admin::AdminReply),
+    /// What `/escalate away` did.
+    Away(crate::adapters::away::AwayReply),
     /// Something failed on our side; the reference is in the logs.
     Failed {
         /// A reference the operator can grep for.
@@ -297,10 +307,19 @@ impl Responder {
                 )
                 .await
             }
-            Command::Why { .. } => Response::Reply(Reply::NotYet { verb: "why".into() }),
-            Command::Later { verb, .. } => Response::Reply(Reply::NotYet {
-                verb: verb.as_str().to_owned(),
-            }),
+            Command::Stats { since, team } => {
+                Response::Reply(crate::adapters::stats::handle(&self.escalator, since, team))
+            }
+            Command::Away(away) => Response::Reply(
+                crate::adapters::away::handle(&self.escalator, self.platform, &user, away).await,
+            ),
+            Command::Why { incident } => match self.target(incident, thread.as_ref()).await {
+                Ok(id) => Response::Reply(crate::adapters::why::explain(&self.escalator, id)),
+                Err(reply) => Response::Reply(reply),
+            },
+            Command::Admin(admin) => Response::Reply(
+                crate::adapters::admin::handle(&self.escalator, self.platform, &user, admin).await,
+            ),
         }
     }
 
@@ -504,7 +523,11 @@ fn single_team(policy: &Policy) -> Option<&crate::engine::policy::Team> {
 }
 
 /// The configured person a command names: a platform mention, or a person id or name.
-fn resolve_person(policy: &Policy, platform: Platform, user: &UserArg) -> Option<PersonId> {
+pub(crate) fn resolve_person(
+    policy: &Policy,
+    platform: Platform,
+    user: &UserArg,
+) -> Option<PersonId> {
     match user {
         UserArg::Mention(mention) => policy
             .person_by_account(platform, &mention.id)
@@ -520,8 +543,15 @@ fn resolve_person(policy: &Policy, platform: Platform, user: &UserArg) -> Option
     }
 }
 
+pub(crate) fn user_arg_text(user: &UserArg) -> String {
+    match user {
+        UserArg::Mention(mention) => mention.label.clone().unwrap_or_else(|| mention.id.clone()),
+        UserArg::Name(name) => name.clone(),
+    }
+}
+
 /// Logs an operator error under a fresh reference and returns the reply that quotes it.
-fn failed(attempt: &str, error: &dyn std::fmt::Display) -> Reply {
+pub(crate) fn failed(attempt: &str, error: &dyn std::fmt::Display) -> Reply {
     let reference = format!("{:08x}", rand::random::<u32>());
     error!(reference, attempt, error = %error, "request failed");
     Reply::Failed { reference }

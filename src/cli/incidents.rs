@@ -124,7 +124,8 @@ pub fn run(command: IncidentsCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn open(dir: &Path) -> anyhow::Result<Store> {
+/// Opens a stopped bot's data folder.
+pub(crate) fn open(dir: &Path) -> anyhow::Result<Store> {
     Ok(Store::open_existing(
         dir,
         StoreOptions {

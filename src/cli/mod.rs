@@ -11,6 +11,7 @@ pub mod incidents;
 pub mod kb;
 pub mod run;
 pub mod simulate;
+pub mod stats;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -88,6 +89,8 @@ pub enum Command {
         #[command(subcommand)]
         command: kb::KbCommand,
     },
+    /// Where escalations stall, per severity, from a stopped bot's data folder.
+    Stats(stats::Args),
 }
 
 /// Parses `args` (program name first) and runs the subcommand against the process's
@@ -133,5 +136,6 @@ pub fn run(command: Command, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
                 EXIT_FAILURE
             }
         },
+        Command::Stats(args) => stats::run(&args, out, err),
     }
 }

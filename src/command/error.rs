@@ -77,6 +77,11 @@ pub enum ParseErrorKind {
         /// The word as typed.
         text: String,
     },
+    /// A word where a date, or a date and time, must stand.
+    NotADateTime {
+        /// The word as typed.
+        text: String,
+    },
     /// Words after a complete command.
     TrailingInput {
         /// The command.
@@ -97,6 +102,8 @@ pub enum Expected {
     Severity,
     /// Search words.
     Query,
+    /// A date, or a date and time.
+    DateTime,
 }
 
 impl Expected {
@@ -107,6 +114,7 @@ impl Expected {
             Expected::User => "user",
             Expected::Severity => "severity",
             Expected::Query => "query",
+            Expected::DateTime => "datetime",
         }
     }
 }
@@ -121,6 +129,7 @@ impl ParseErrorKind {
             ParseErrorKind::NotAnIncident { .. } => "not-an-incident",
             ParseErrorKind::UnknownSeverity { .. } => "unknown-severity",
             ParseErrorKind::NotAUser { .. } => "not-a-user",
+            ParseErrorKind::NotADateTime { .. } => "not-a-date-time",
             ParseErrorKind::TrailingInput { .. } => "trailing-input",
         }
     }
@@ -186,6 +195,11 @@ impl fmt::Display for ParseErrorKind {
                 "{} is not a person; mention one, e.g. `/escalate reassign @dana`.",
                 quote(text)
             ),
+            ParseErrorKind::NotADateTime { text } => write!(
+                f,
+                "{} is not a date; write `2026-12-24` or `2026-12-24T09:00`.",
+                quote(text)
+            ),
             ParseErrorKind::TrailingInput { verb, text } => write!(
                 f,
                 "Unexpected {} at the end; use `/escalate {}`.",
@@ -204,6 +218,7 @@ impl Expected {
             Expected::User => "a person",
             Expected::Severity => "a severity",
             Expected::Query => "something to search for",
+            Expected::DateTime => "a date like 2026-12-24 or 2026-12-24T09:00",
         }
     }
 }

@@ -1,43 +1,16 @@
-//! Commands planned for later releases, parsed now so their words are taken.
+//! Searching the fix notes and showing the criteria.
 //!
 //! ```text
 //! kb <query…>        Kb { query }         search the fix notes
 //! criteria           Criteria             every severity's criteria
-//! stats [args…]      Later { Stats, .. }  where escalations stall
-//! away [args…]       Later { Away, .. }   mark someone absent
-//! admin [args…]      Later { Admin, .. }  change the live policy
 //! ```
 //!
-//! `kb` and `criteria` have settled grammars and get their own variants (as does `why`,
-//! which shares [`super::lifecycle`]'s grammar). `stats`, `away` and `admin` keep their
-//! argument text verbatim, trimmed, until their grammars are designed; then each moves to
-//! a module of its own.
+//! `why` shares [`super::lifecycle`]'s grammar; `stats`, `away` and `admin` have modules
+//! of their own.
 
 use super::error::{Expected, ParseError};
 use super::token::Tokens;
 use super::{Command, Verb};
-
-/// A planned command whose arguments are kept as raw text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum LaterVerb {
-    /// `stats`
-    Stats,
-    /// `away`
-    Away,
-    /// `admin`
-    Admin,
-}
-
-impl LaterVerb {
-    /// The command word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LaterVerb::Stats => "stats",
-            LaterVerb::Away => "away",
-            LaterVerb::Admin => "admin",
-        }
-    }
-}
 
 /// Parses what follows `kb`.
 pub(crate) fn parse_kb(mut args: Tokens<'_>) -> Result<Command, ParseError> {
@@ -55,15 +28,6 @@ pub(crate) fn parse_criteria(args: Tokens<'_>) -> Result<Command, ParseError> {
     Ok(Command::Criteria)
 }
 
-/// Keeps what follows `stats`, `away` or `admin`.
-pub(crate) fn parse_raw(verb: LaterVerb, mut args: Tokens<'_>) -> Command {
-    let args = args
-        .rest()
-        .map(|rest| rest.text.to_owned())
-        .unwrap_or_default();
-    Command::Later { verb, args }
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::{parse, ParseErrorKind};
@@ -71,12 +35,6 @@ mod tests {
 
     #[test]
     fn planned_commands() {
-        let later = |verb, args: &str| {
-            Ok(Command::Later {
-                verb,
-                args: args.to_owned(),
-            })
-        };
         for (text, expected) in [
             (
                 "kb 결제 500 에러",
@@ -110,19 +68,6 @@ mod tests {
                     },
                     9,
                 )),
-            ),
-            ("stats", later(LaterVerb::Stats, "")),
-            (
-                "stats --team payments  30d",
-                later(LaterVerb::Stats, "--team payments  30d"),
-            ),
-            (
-                "away <@U0123ABC> until friday",
-                later(LaterVerb::Away, "<@U0123ABC> until friday"),
-            ),
-            (
-                "Admin severity add sev5",
-                later(LaterVerb::Admin, "severity add sev5"),
             ),
         ] {
             assert_eq!(parse(text, &[]), expected, "{text:?}");

@@ -19,17 +19,19 @@
 //! reassign [incident] <user>                  Reassign          reassign.rs
 //! severity [incident] <severity>              Severity          severity.rs
 //! kb <query…> | criteria                      Kb, Criteria      later.rs
-//! stats | away | admin [args…]                Later             later.rs
+//! away [user] [from <when>] until <when> …   Away              away.rs
+//! stats [period] [team]                     Stats             stats.rs
+//! admin show | audit [n] | deputy …         Admin             admin.rs
 //! ```
 //!
-//! Commands planned for later releases are parsed now, so their words are taken and
-//! replies can say "not yet" instead of "unknown": `kb`, `why` and `criteria` have
-//! settled grammars and their own variants; `stats`, `away` and `admin` keep their raw
-//! argument text in [`Command::Later`] until their grammars are designed.
+//! Every verb has a settled grammar in its own module; `kb` and `criteria` share
+//! later.rs.
 //!
 //! A verb wins over a severity of the same name, so a configuration check should reject
 //! severity ids spelled like one of [`Verb::ALL`].
 
+mod admin;
+mod away;
 mod error;
 mod escalate;
 mod help;
@@ -38,6 +40,7 @@ mod lifecycle;
 mod markup;
 mod reassign;
 mod severity;
+mod stats;
 mod token;
 mod update;
 
@@ -45,8 +48,9 @@ use std::fmt;
 
 use crate::engine::{IncidentId, SeverityId};
 
+pub use admin::Admin;
+pub use away::Away;
 pub use error::{Expected, ParseError, ParseErrorKind};
-pub use later::LaterVerb;
 pub use markup::{display_text, Markup, UserMention};
 pub use reassign::UserArg;
 
@@ -127,13 +131,17 @@ pub enum Command {
     },
     /// Show the criteria of every severity.
     Criteria,
-    /// A command whose grammar is not designed yet.
-    Later {
-        /// Which command.
-        verb: LaterVerb,
-        /// Everything after the verb, trimmed; empty when nothing followed.
-        args: String,
+    /// Show where escalations stall.
+    Stats {
+        /// How far back to look; `None` for all time.
+        since: Option<std::time::Duration>,
+        /// Only this team, as typed.
+        team: Option<String>,
     },
+    /// Mark someone away, or list or cancel their absences.
+    Away(Away),
+    /// Show or change the live policy.
+    Admin(Admin),
 }
 
 /// The words `/escalate` understands before any argument.
@@ -228,9 +236,9 @@ impl Verb {
             Verb::Kb => "kb search words",
             Verb::Why => "why [INC-42]",
             Verb::Criteria => "criteria",
-            Verb::Stats => "stats [options]",
-            Verb::Away => "away [options]",
-            Verb::Admin => "admin [options]",
+            Verb::Stats => "stats [30d] [team]",
+            Verb::Away => "away [@person] [from 2026-12-20] until 2026-12-24 [reason]",
+            Verb::Admin => "admin show | audit [n] | deputy person deputy | holder team position people | admins add|remove person | emoji ack|resolve names",
         }
     }
 
@@ -292,9 +300,9 @@ fn parse_verb(verb: Verb, args: Tokens<'_>, known: &[SeverityId]) -> Result<Comm
         Verb::Severity => severity::parse(args, known),
         Verb::Kb => later::parse_kb(args),
         Verb::Criteria => later::parse_criteria(args),
-        Verb::Stats => Ok(later::parse_raw(LaterVerb::Stats, args)),
-        Verb::Away => Ok(later::parse_raw(LaterVerb::Away, args)),
-        Verb::Admin => Ok(later::parse_raw(LaterVerb::Admin, args)),
+        Verb::Stats => stats::parse(args),
+        Verb::Away => away::parse(args),
+        Verb::Admin => admin::parse(args),
     }
 }
 

@@ -45,7 +45,7 @@ pub(crate) fn parse(mut args: Tokens<'_>) -> Result<Command, ParseError> {
 }
 
 /// Reads one word as a person.
-fn user_arg(word: Token<'_>) -> Result<UserArg, ParseError> {
+pub(crate) fn user_arg(word: Token<'_>) -> Result<UserArg, ParseError> {
     let not_a_user = || {
         let kind = ParseErrorKind::NotAUser {
             text: word.text.to_owned(),

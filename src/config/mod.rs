@@ -8,6 +8,7 @@
 //!
 //! `bot-config/README.md` documents every key.
 
+pub mod change;
 pub mod describe;
 mod error;
 mod raw;

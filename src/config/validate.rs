@@ -581,5 +581,7 @@ impl Check {
 }
 
 mod people;
+
+pub(crate) use people::deputy_cycle;
 mod severities;
 mod teams;

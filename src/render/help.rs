@@ -15,7 +15,7 @@ use crate::engine::policy::{Path, Policy, Severity, Target};
 /// out, so help never offers something that only answers "not yet".
 const COMMANDS: &[&str] = &[
     "form", "open", "help", "ack", "resolve", "cancel", "status", "follow", "update", "reassign",
-    "severity",
+    "severity", "why", "criteria", "away", "stats", "admin",
 ];
 
 /// The help text in `locale`.
@@ -41,6 +41,24 @@ pub fn help_text(policy: &Policy, locale: &str, markup: &dyn Markup) -> String {
         ));
     }
     sections.push(commands_section(&words));
+    sections.join("\n\n")
+}
+
+/// The criteria of every severity, with what does not qualify, in `locale`: what
+/// `/escalate criteria` shows anyone, and what admins are asked to review.
+pub fn criteria_text(policy: &Policy, locale: &str, markup: &dyn Markup) -> String {
+    let words = Words::new(policy, locale, markup);
+    let mut sections = vec![format!(
+        "{}\n{}",
+        markup.bold(&words.t("criteria-title", &[])),
+        words.t("help-no-blame", &[])
+    )];
+    sections.extend(
+        policy
+            .severities
+            .iter()
+            .map(|severity| severity_section(&words, severity)),
+    );
     sections.join("\n\n")
 }
 

@@ -75,7 +75,7 @@ pub fn rejection_reply(
 }
 
 /// The admin alert for `alert`, in `locale`.
-pub fn alert_text(alert: &Alert, locale: &str, markup: &dyn Markup) -> String {
+pub fn alert_text(alert: &Alert, policy: &Policy, locale: &str, markup: &dyn Markup) -> String {
     match alert {
         Alert::DeliveryFailed {
             incident,
@@ -90,5 +90,6 @@ pub fn alert_text(alert: &Alert, locale: &str, markup: &dyn Markup) -> String {
                 ("code", markup.escape(code).into()),
             ],
         ),
+        Alert::CriteriaReview(review) => crate::review::review_text(review, policy, locale, markup),
     }
 }

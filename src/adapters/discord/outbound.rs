@@ -305,7 +305,7 @@ impl Chat for DiscordChat {
                 continue;
             };
             let locale = crate::i18n::pick_locale(policy, Some(admin), None);
-            let text = render::alert_text(alert, locale, &DiscordMarkup);
+            let text = render::alert_text(alert, policy, locale, &DiscordMarkup);
             self.dm(user, &text_message(&text)).await?;
         }
         Ok(())

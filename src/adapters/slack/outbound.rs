@@ -270,7 +270,7 @@ impl Chat for SlackChat {
                 continue;
             };
             let locale = crate::i18n::pick_locale(policy, Some(admin), None);
-            let text = render::alert_text(alert, locale, &SlackMarkup);
+            let text = render::alert_text(alert, policy, locale, &SlackMarkup);
             self.dm(user, text_content(&text)).await?;
         }
         Ok(())

@@ -183,7 +183,10 @@ impl Check {
 }
 
 /// The deputy cycle through `start`, in order from `start`, if there is one.
-fn deputy_cycle(people: &BTreeMap<PersonId, Person>, start: &PersonId) -> Option<Vec<PersonId>> {
+pub(crate) fn deputy_cycle(
+    people: &BTreeMap<PersonId, Person>,
+    start: &PersonId,
+) -> Option<Vec<PersonId>> {
     let mut cycle = vec![start.clone()];
     let mut current = people.get(start)?.deputy.clone();
     while let Some(next) = current {

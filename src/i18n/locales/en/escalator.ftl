@@ -160,6 +160,7 @@ reply-empty = { $field ->
 help-title = How to escalate
 help-no-blame = When in doubt, escalate. Nobody will be blamed for raising an incident.
 help-severities = Severities
+criteria-title = What counts as an incident
 help-criteria = It is, for example:
 help-counter-examples = It is not:
 help-path = Who is paged, in order: { $steps }, then the whole incident channel.
@@ -178,6 +179,11 @@ help-usage-follow = /escalate follow [INC-ID]
 help-usage-update = /escalate update [INC-ID] TEXT
 help-usage-reassign = /escalate reassign [INC-ID] PERSON
 help-usage-severity = /escalate severity [INC-ID] SEVERITY
+help-usage-why = /escalate why [INC-ID]
+help-usage-criteria = /escalate criteria
+help-usage-away = /escalate away [PERSON] [from DATE] until DATE [REASON] · away list · away cancel
+help-usage-stats = /escalate stats [30d] [TEAM]
+help-usage-admin = /escalate admin show · audit [N] · deputy PERSON DEPUTY · holder TEAM POSITION PEOPLE · admins add|remove PERSON · emoji ack|resolve NAMES
 help-command-form = Open the form with the severity picker and each severity's criteria.
 help-command-open = Open an incident and page the right people.
 help-command-help = Show this help.
@@ -189,6 +195,11 @@ help-command-follow = Get updates on an incident by direct message.
 help-command-update = Post a status update to the thread and the followers.
 help-command-reassign = Hand an incident over to someone else.
 help-command-severity = Change an incident's severity.
+help-command-why = Show the next page of an incident, by which step, and who was passed over.
+help-command-criteria = Show what counts as an incident, and what does not.
+help-command-away = Mark yourself away (admins: anyone), in your own time zone, so your deputy is paged.
+help-command-stats = Show where escalations stall, per severity.
+help-command-admin = Admins only: show and change the live policy.
 help-thread-note = In an incident thread, mention me instead of typing the command, and leave out the incident id: @escalator ack.
 
 ## Alerts for admins
@@ -236,12 +247,14 @@ parse-missing-argument = “{ $verb }” needs { $expected ->
         [text] some text
         [user] a person
         [severity] a severity
+        [datetime] a date like 2026-12-24 or 2026-12-24T09:00
        *[query] something to search for
     }: “/escalate { $usage }”.
 parse-not-an-incident = “{ $text }” is not an incident id. Incident ids look like INC-42.
 parse-unknown-severity = There's no severity “{ $text }”. The severities are: { $known }.
 parse-unknown-severity-suggest = There's no severity “{ $text }”. Did you mean “{ $suggestion }”?
 parse-not-a-user = “{ $text }” is not a person. Mention the person you mean.
+parse-not-a-date-time = “{ $text }” is not a date. Write a date like 2026-12-24, or a date and time like 2026-12-24T09:00.
 parse-trailing-input = “{ $verb }” doesn't take “{ $text }”. Usage: “/escalate { $usage }”.
 
 ## The escalation form
@@ -271,3 +284,74 @@ discord-command-update = Post an update to the incident
 discord-command-reassign = Hand the incident to someone else
 discord-command-severity = Change the incident's severity
 discord-command-help = How escalating works, with each severity's criteria
+
+## Absences
+
+away-set = { $person } is away from { $from } until { $until }. Pages go to their deputy meanwhile.
+away-list = Absences of { $person }:
+away-list-none = { $person } has no absences planned.
+away-list-entry = • { $from } until { $until } { $reason }
+away-cancelled = { $count ->
+        [0] { $person } had no absences to cancel.
+        [one] { $person }'s absence is cancelled.
+       *[other] { $person }'s { $count } absences are cancelled.
+    }
+away-not-in-policy = You are not in the escalation policy yet, so you can't be marked away. Please ask an admin to add you.
+away-not-admin = Only admins can change someone else's absences; nothing was changed. You can mark yourself away with “/escalate away until 2026-12-24”.
+away-empty-range = The end of that absence is not after its start, or it is already over; nothing was changed.
+
+## Why an incident pages whom it pages
+
+why-title = Paging of { $incident }
+why-step = It is on step { $step } of { $steps }: { $target }, who has { $ack } to acknowledge.
+why-channel-step = Every step of the path is spent, so the whole channel is paged on repeat.
+why-next = Next, at { $date }, unless someone acknowledges first:
+why-next-none = Nothing more will be paged: { $incident } is { $state }.
+why-skipped = Passed over so far:
+why-skipped-none = Nobody has been passed over so far.
+
+## Statistics
+
+stats-title = Where escalations stall, { $what }
+stats-period = in the last { $what }
+stats-period-all = since the first incident
+stats-team = Team { $team } only.
+stats-none = No incidents were opened in this period.
+stats-nothing = none
+stats-count = { $count ->
+        [one] 1 incident
+       *[other] { $count } incidents
+    }
+stats-ack = Time to acknowledge: median { $ack }, p90 { $what }. Time to resolve: median { $resolve }.
+stats-first-step = Acknowledged at the first step: { $what }. Deputy fallbacks: { $n }.
+stats-timeouts = Timeouts per step: { $steps }. Per person: { $people }.
+stats-fix-notes = Fix notes: { $n } captured, { $count } missing.
+
+## Admin commands
+
+admin-not-admin = Only admins can do that, and nothing was changed. The admins are { $people }.
+admin-show-title = The live escalation policy
+admin-show-admins = Admins: { $people }
+admin-show-person = { $person }: deputy { $deputy }
+admin-show-path = { $severity } for team { $team }:
+admin-show-step = Step { $step }: { $target } by { $means }, acknowledge within { $ack }, re-paged { $n } times.
+admin-audit-title = Latest changes, oldest first:
+admin-audit-none = No changes are recorded yet.
+admin-audit-entry = { $n }. { $date } { $who } { $action }: { $from } → { $to }
+admin-changed-deputy = { $person }'s deputy is now { $deputy }. The change is live and in the audit log.
+admin-changed-deputy-none = { $person } has no deputy now. The change is live and in the audit log.
+admin-refused-unknown-person = There's no person “{ $person }” in the policy, so nothing was changed.
+admin-refused-cycle = That would make deputies go round in a circle ({ $people }), so nothing was changed.
+
+## Criteria review
+
+review-ask = Time to review the escalation criteria. Are they still right? Below are the criteria and what happened since { $date }. If they still fit, nothing needs doing; to change them, edit the severities in bot-config and reload, or tell the team what should change.
+admin-changed-admins = The admins are now { $people }. The change is live and in the audit log.
+admin-changed-ack-emoji = Reacting with { $emoji } now acknowledges. The change is live and in the audit log.
+admin-changed-resolve-emoji = Reacting with { $emoji } now resolves. The change is live and in the audit log.
+admin-refused-no-admins = At least one admin is needed, so nothing was changed.
+admin-refused-not-an-emoji = “{ $emoji }” is not an emoji name, so nothing was changed.
+admin-refused-emoji-overlap = “{ $emoji }” would both acknowledge and resolve, so nothing was changed.
+admin-changed-holders = { $people } now hold { $target } in { $team }. The change is live and in the audit log.
+admin-refused-no-holders = A position needs at least one holder, so nothing was changed.
+admin-all-teams = every team

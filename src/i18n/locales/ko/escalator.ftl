@@ -161,6 +161,7 @@ reply-empty = { $field ->
 help-title = 에스컬레이션하는 방법
 help-no-blame = 애매하면 에스컬레이션하세요. 인시던트를 알렸다는 이유로 비난받는 사람은 없어요.
 help-severities = 심각도
+criteria-title = 인시던트의 기준
 help-criteria = 예를 들면 이런 경우예요:
 help-counter-examples = 이런 경우는 아니에요:
 help-path = 호출 순서: { $steps }, 그다음 인시던트 채널 전체.
@@ -179,6 +180,11 @@ help-usage-follow = /escalate follow [INC-번호]
 help-usage-update = /escalate update [INC-번호] 내용
 help-usage-reassign = /escalate reassign [INC-번호] 담당자
 help-usage-severity = /escalate severity [INC-번호] 심각도
+help-usage-why = /escalate why [INC-번호]
+help-usage-criteria = /escalate criteria
+help-usage-away = /escalate away [사람] [from 날짜] until 날짜 [사유] · away list · away cancel
+help-usage-stats = /escalate stats [30d] [팀]
+help-usage-admin = /escalate admin show · audit [N] · deputy 사람 대리인 · holder 팀 역할 사람들 · admins add|remove 사람 · emoji ack|resolve 이름들
 help-command-form = 심각도와 기준을 보면서 고를 수 있는 양식을 열어요.
 help-command-open = 인시던트를 열고 맡아야 할 분을 호출해요.
 help-command-help = 이 도움말을 보여 줘요.
@@ -190,6 +196,11 @@ help-command-follow = 인시던트 소식을 DM으로 받아요.
 help-command-update = 스레드와 팔로워에게 진행 상황을 알려요.
 help-command-reassign = 인시던트를 다른 사람에게 넘겨요.
 help-command-severity = 인시던트의 심각도를 바꿔요.
+help-command-why = 인시던트의 다음 호출과 단계, 건너뛴 사람을 보여 줘요.
+help-command-criteria = 무엇이 인시던트이고 무엇이 아닌지 보여 줘요.
+help-command-away = 본인의 부재를 표시해요(관리자는 누구든). 본인 시간대 기준이며, 그동안 대리인이 호출돼요.
+help-command-stats = 심각도별로 에스컬레이션이 어디서 멈추는지 보여 줘요.
+help-command-admin = 관리자 전용: 현재 정책을 보고 바꿔요.
 help-thread-note = 인시던트 스레드 안에서는 명령 대신 저를 멘션하고 인시던트 번호를 생략해도 돼요: @escalator ack
 
 ## 관리자 알림
@@ -231,12 +242,14 @@ parse-missing-argument = “{ $verb }” 명령에는 { $expected ->
         [text] 내용이
         [user] 사람이
         [severity] 심각도가
+        [datetime] 2026-12-24 또는 2026-12-24T09:00 같은 날짜가
        *[query] 검색어가
     } 필요해요: “/escalate { $usage }”
 parse-not-an-incident = “{ $text }”은(는) 인시던트 번호가 아니에요. 인시던트 번호는 INC-42처럼 생겼어요.
 parse-unknown-severity = “{ $text }” 심각도는 없어요. 사용할 수 있는 심각도: { $known }
 parse-unknown-severity-suggest = “{ $text }” 심각도는 없어요. “{ $suggestion }”을(를) 말씀하신 건가요?
 parse-not-a-user = “{ $text }”은(는) 사람이 아니에요. 원하는 사람을 멘션해 주세요.
+parse-not-a-date-time = “{ $text }”은(는) 날짜가 아니에요. 2026-12-24 같은 날짜나 2026-12-24T09:00 같은 날짜와 시각으로 써 주세요.
 parse-trailing-input = “{ $verb }” 명령에는 “{ $text }”을(를) 붙일 수 없어요. 사용법: “/escalate { $usage }”
 
 ## 에스컬레이션 양식
@@ -266,3 +279,70 @@ discord-command-update = 인시던트에 업데이트를 올립니다
 discord-command-reassign = 인시던트를 다른 사람에게 넘깁니다
 discord-command-severity = 인시던트의 심각도를 바꿉니다
 discord-command-help = 에스컬레이션 방법과 심각도별 기준
+
+## 부재
+
+away-set = { $person } 님은 { $from }부터 { $until }까지 부재예요. 그동안 호출은 대리인에게 가요.
+away-list = { $person } 님의 부재 일정:
+away-list-none = { $person } 님은 예정된 부재가 없어요.
+away-list-entry = • { $from } ~ { $until } { $reason }
+away-cancelled = { $count ->
+        [0] { $person } 님은 취소할 부재가 없어요.
+       *[other] { $person } 님의 부재 { $count }건을 취소했어요.
+    }
+away-not-in-policy = 아직 에스컬레이션 정책에 등록되지 않아 부재로 표시할 수 없어요. 관리자에게 등록을 요청해 주세요.
+away-not-admin = 다른 사람의 부재는 관리자만 바꿀 수 있어요. 아무것도 바뀌지 않았어요. 본인의 부재는 “/escalate away until 2026-12-24”로 표시할 수 있어요.
+away-empty-range = 부재의 끝이 시작보다 늦지 않거나 이미 지났어요. 아무것도 바뀌지 않았어요.
+
+## 호출 이유
+
+why-title = { $incident } 호출 현황
+why-step = 경로 { $steps }단계 중 { $step }단계예요: { $target }, 확인 기한은 { $ack }이에요.
+why-channel-step = 경로의 모든 단계가 끝나서 채널 전체를 반복해서 호출하고 있어요.
+why-next = 그 전에 누군가 확인하지 않으면 { $date }에 다음과 같이 호출해요:
+why-next-none = 더 호출하지 않아요: { $incident } 상태는 { $state }예요.
+why-skipped = 지금까지 건너뛴 사람:
+why-skipped-none = 지금까지 건너뛴 사람은 없어요.
+
+## 통계
+
+stats-title = 에스컬레이션이 멈추는 곳, { $what }
+stats-period = 최근 { $what }
+stats-period-all = 첫 인시던트부터
+stats-team = { $team } 팀만 보여요.
+stats-none = 이 기간에 열린 인시던트가 없어요.
+stats-nothing = 없음
+stats-count = 인시던트 { $count }건
+stats-ack = 확인까지 걸린 시간: 중앙값 { $ack }, p90 { $what }. 해결까지 걸린 시간: 중앙값 { $resolve }.
+stats-first-step = 첫 단계에서 확인된 비율: { $what }. 대리인에게 넘어간 횟수: { $n }.
+stats-timeouts = 단계별 시간 초과: { $steps }. 사람별: { $people }.
+stats-fix-notes = 수정 기록: 작성 { $n }건, 누락 { $count }건.
+
+## 관리자 명령
+
+admin-not-admin = 관리자만 할 수 있어요. 아무것도 바뀌지 않았어요. 관리자: { $people }
+admin-show-title = 현재 적용 중인 에스컬레이션 정책
+admin-show-admins = 관리자: { $people }
+admin-show-person = { $person }: 대리인 { $deputy }
+admin-show-path = { $team } 팀의 { $severity }:
+admin-show-step = { $step }단계: { $target }, 호출 방법 { $means }, 확인 기한 { $ack }, 재호출 { $n }회
+admin-audit-title = 최근 변경 (오래된 순):
+admin-audit-none = 아직 기록된 변경이 없어요.
+admin-audit-entry = { $n }. { $date } { $who } { $action }: { $from } → { $to }
+admin-changed-deputy = 이제 { $person } 님의 대리인은 { $deputy } 님이에요. 바로 적용되었고 감사 로그에 남았어요.
+admin-changed-deputy-none = 이제 { $person } 님은 대리인이 없어요. 바로 적용되었고 감사 로그에 남았어요.
+admin-refused-unknown-person = 정책에 “{ $person }”이라는 사람이 없어서 아무것도 바뀌지 않았어요.
+admin-refused-cycle = 대리인이 순환하게 돼요 ({ $people }). 아무것도 바뀌지 않았어요.
+
+## 기준 검토
+
+review-ask = 에스컬레이션 기준을 검토할 때예요. 지금도 맞나요? 아래에 현재 기준과 { $date } 이후의 통계가 있어요. 그대로 괜찮다면 따로 할 일은 없어요. 바꾸려면 bot-config의 심각도를 고치고 다시 불러오거나, 무엇을 바꿀지 팀에 알려 주세요.
+admin-changed-admins = 이제 관리자는 { $people }예요. 바로 적용되었고 감사 로그에 남았어요.
+admin-changed-ack-emoji = 이제 { $emoji } 반응으로 인시던트를 맡아요. 바로 적용되었고 감사 로그에 남았어요.
+admin-changed-resolve-emoji = 이제 { $emoji } 반응으로 인시던트를 해결해요. 바로 적용되었고 감사 로그에 남았어요.
+admin-refused-no-admins = 관리자가 한 명은 있어야 해서 아무것도 바뀌지 않았어요.
+admin-refused-not-an-emoji = “{ $emoji }”은(는) 이모지 이름이 아니라서 아무것도 바뀌지 않았어요.
+admin-refused-emoji-overlap = “{ $emoji }”은(는) 확인과 해결을 동시에 뜻하게 돼서 아무것도 바뀌지 않았어요.
+admin-changed-holders = 이제 { $team } 팀의 { $target } 역할은 { $people }이(가) 맡아요. 바로 적용되었고 감사 로그에 남았어요.
+admin-refused-no-holders = 역할에는 한 명 이상이 있어야 해서 아무것도 바뀌지 않았어요.
+admin-all-teams = 모든 팀

@@ -1,0 +1,169 @@
+//! `escalator stats --data DIR`: where escalations stall, per severity, from a stopped
+//! bot's data folder.
+//!
+//! ```text
+//! escalator stats --data DIR [--since 30d] [--team ID] [--format table|csv|json]
+//! ```
+//!
+//! Durations are whole seconds in CSV and JSON, and short human forms (`4m`, `1h 5m`)
+//! in the table. The figures are defined in [`crate::stats`].
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::cli::incidents;
+use crate::cli::{EXIT_FAILURE, EXIT_OK};
+use crate::engine::TeamId;
+use crate::stats::{compute, records, Filter, SeverityStats, Stats};
+
+/// Arguments of `escalator stats`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The bot's data folder.
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    /// Only incidents opened within this period before now, e.g. 30d or 12h.
+    #[arg(long, value_name = "PERIOD", value_parser = humantime::parse_duration)]
+    pub since: Option<Duration>,
+    /// Only this team's incidents.
+    #[arg(long, value_name = "ID")]
+    pub team: Option<String>,
+    /// How to print the figures.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// An aligned table.
+    Table,
+    /// Comma-separated values with a header line.
+    Csv,
+    /// One JSON object.
+    Json,
+}
+
+/// Runs `escalator stats`.
+pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let store = match incidents::open(&args.data) {
+        Ok(store) => store,
+        Err(error) => {
+            let _ = writeln!(err, "error: {error:#}");
+            return EXIT_FAILURE;
+        }
+    };
+    let records = match records(&store) {
+        Ok(records) => records,
+        Err(error) => {
+            let _ = writeln!(err, "error: could not read the incidents: {error}");
+            return EXIT_FAILURE;
+        }
+    };
+    let since = args.since.and_then(|period| {
+        chrono::Duration::from_std(period)
+            .ok()
+            .map(|period| chrono::Utc::now() - period)
+    });
+    let filter = Filter {
+        since,
+        team: args.team.as_deref().map(TeamId::from),
+    };
+    let stats = compute(&records, &filter);
+    let text = match args.format {
+        Format::Table => table(&stats),
+        Format::Csv => csv(&stats),
+        Format::Json => serde_json::to_string_pretty(&stats).unwrap_or_default() + "\n",
+    };
+    match out.write_all(text.as_bytes()) {
+        Ok(()) => EXIT_OK,
+        Err(_) => EXIT_FAILURE,
+    }
+}
+
+const HEADER: [&str; 12] = [
+    "severity",
+    "count",
+    "acknowledged",
+    "ack_median",
+    "ack_p90",
+    "resolve_median",
+    "first_step_percent",
+    "deputy_fallbacks",
+    "timeouts_per_step",
+    "timeouts_per_person",
+    "fix_notes_captured",
+    "fix_notes_missing",
+];
+
+fn cells(stats: &SeverityStats, duration: fn(Option<u64>) -> String) -> [String; 12] {
+    let optional = |value: Option<u64>| value.map_or("-".to_owned(), |v| v.to_string());
+    [
+        stats.severity.to_string(),
+        stats.count.to_string(),
+        stats.acknowledged.to_string(),
+        duration(stats.ack_median_seconds),
+        duration(stats.ack_p90_seconds),
+        duration(stats.resolve_median_seconds),
+        optional(stats.first_step_percent()),
+        stats.deputy_fallbacks.to_string(),
+        pairs(stats.timeouts_per_step.iter()),
+        pairs(stats.timeouts_per_person.iter()),
+        stats.fix_notes_captured.to_string(),
+        stats.fix_notes_missing.to_string(),
+    ]
+}
+
+/// `key=count` pairs separated by spaces, or `-`.
+fn pairs<'a, K: std::fmt::Display>(items: impl Iterator<Item = (K, &'a usize)>) -> String {
+    let text: Vec<String> = items.map(|(key, count)| format!("{key}={count}")).collect();
+    if text.is_empty() {
+        "-".to_owned()
+    } else {
+        text.join(" ")
+    }
+}
+
+fn seconds(value: Option<u64>) -> String {
+    value.map_or(String::new(), |v| v.to_string())
+}
+
+fn human(value: Option<u64>) -> String {
+    value.map_or("-".to_owned(), |v| {
+        humantime::format_duration(Duration::from_secs(v)).to_string()
+    })
+}
+
+/// The figures as CSV; no cell holds a comma or a quote.
+pub fn csv(stats: &Stats) -> String {
+    let mut text = HEADER.join(",") + "\n";
+    for severity in &stats.severities {
+        text.push_str(&cells(severity, seconds).join(","));
+        text.push('\n');
+    }
+    text
+}
+
+/// The figures as an aligned table.
+pub fn table(stats: &Stats) -> String {
+    let mut rows = vec![HEADER.map(|name| name.to_uppercase())];
+    rows.extend(stats.severities.iter().map(|s| cells(s, human)));
+    let mut widths = [0; 12];
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut text = String::new();
+    for row in &rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        text.push_str(line.join("  ").trim_end());
+        text.push('\n');
+    }
+    text
+}
