@@ -236,39 +236,29 @@ impl fmt::Display for WorkspaceEventKind {
     }
 }
 
-/// Rewrites `<@U123>` and `<@U123|name>` mentions with the name `resolve` gives.
+/// Rewrites `<@U…>` and `<@U…|label>` mentions with `resolve`, as `@name`.
 pub(crate) fn resolve_mentions(text: &str, resolve: impl Fn(&str) -> String) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("<@") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('>') else {
-            out.push_str(&rest[start..]);
-            return out;
-        };
-        let id = after[..end].split('|').next().unwrap_or_default();
-        out.push('@');
-        out.push_str(&resolve(id));
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    out
+    resolve_marked(text, "<@", '@', resolve)
 }
 
 /// Rewrites `<#C…>` and `<#C…|name>` channel mentions with `resolve`, as `#name`.
 pub(crate) fn resolve_channel_mentions(text: &str, resolve: impl Fn(&str) -> String) -> String {
+    resolve_marked(text, "<#", '#', resolve)
+}
+
+/// Rewrites every `{open}ID>` or `{open}ID|label>` in `text` as `sigil` + `resolve(ID)`.
+fn resolve_marked(text: &str, open: &str, sigil: char, resolve: impl Fn(&str) -> String) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(start) = rest.find("<#") {
+    while let Some(start) = rest.find(open) {
         out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
+        let after = &rest[start + open.len()..];
         let Some(end) = after.find('>') else {
             out.push_str(&rest[start..]);
             return out;
         };
         let id = after[..end].split('|').next().unwrap_or_default();
-        out.push('#');
+        out.push(sigil);
         out.push_str(&resolve(id));
         rest = &after[end + 1..];
     }
