@@ -43,7 +43,7 @@ fn the_example_config_loads_with_its_defaults_filled_in() {
     let config = example();
     let slack = config.settings.slack.as_ref().unwrap();
     assert_eq!(slack.mode, SlackMode::Socket);
-    assert_eq!(slack.api_base_url, "https://slack.com/api");
+    assert_eq!(slack.api_base_url, escalator::config::SLACK_API_BASE_URL);
     assert_eq!(slack.command, "/escalate");
     assert!(config.settings.discord.is_none());
     assert_eq!(config.settings.storage.data_dir, config.dir.join("data"));

@@ -18,7 +18,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 type Connector = SlackClientHyperHttpsConnector;
 
-const BOT_TOKEN: &str = "xoxb-local-test";
+const BOT_TOKEN: &str = "xoxb-local_test";
 const APP_TOKEN: &str = "xapp-local-test";
 const ALICE: &str = "U0ALICE";
 const BOB: &str = "U0BOB";

@@ -64,6 +64,9 @@ pub struct Settings {
     pub webhooks: BTreeMap<String, WebhookSource>,
 }
 
+/// Slack's Web API, the default `slack.api_base_url`.
+pub const SLACK_API_BASE_URL: &str = "https://slack.com/api";
+
 /// How the bot receives Slack events.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SlackMode {
@@ -95,7 +98,7 @@ impl Default for SlackSettings {
     fn default() -> Self {
         Self {
             mode: SlackMode::Socket,
-            api_base_url: "https://slack.com/api".to_owned(),
+            api_base_url: SLACK_API_BASE_URL.to_owned(),
             bot_token_env: "SLACK_BOT_TOKEN".to_owned(),
             app_token_env: "SLACK_APP_TOKEN".to_owned(),
             signing_secret_env: "SLACK_SIGNING_SECRET".to_owned(),

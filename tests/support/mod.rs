@@ -23,7 +23,8 @@ pub const FRANK: &str = "UFRANK";
 pub const PAYMENTS: &str = "CPAYMENTS";
 pub const INCIDENTS: &str = "CINCIDENTS";
 pub const KNOWLEDGE: &str = "CKNOWLEDGE";
-pub const BOT_TOKEN: &str = "xoxb-test-bot-token-0123456789";
+// A made-up token, long enough to be found in a log if it ever leaked there.
+pub const BOT_TOKEN: &str = "xoxb-test_bot_token_0123456789";
 pub const APP_TOKEN: &str = "xapp-test-app-token-0123456789";
 pub const SIGNING_SECRET: &str = "test-signing-secret-0123456789";
 
