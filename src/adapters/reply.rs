@@ -81,7 +81,6 @@ pub fn reply_text(reply: &Reply, policy: &Policy, locale: &str, markup: &dyn Mar
         Reply::NotInPolicy(user) => {
             words.t("reply-not-in-policy", &[("name", markup.user(user).into())])
         }
-        Reply::NotYet { verb } => words.t("reply-not-yet", &[("verb", verb.clone().into())]),
         Reply::Knowledge {
             query,
             hits,

@@ -84,11 +84,6 @@ pub enum Reply {
     UnknownUser(String),
     /// A mentioned chat user who is not a configured person.
     NotInPolicy(UserRef),
-    /// The command belongs to a later release.
-    NotYet {
-        /// The command word.
-        verb: String,
-    },
     /// Fix notes matching a search.
     Knowledge {
         /// The query.

@@ -225,7 +225,6 @@ reply-which-incident = Which incident do you mean? Add its id, like INC-7, or me
 reply-unknown-incident = There's no incident { $incident }.
 reply-unknown-user = I couldn't find “{ $name }” in the escalation policy. Mention the person, or use their id from the policy.
 reply-not-in-policy = { $name } is not in the escalation policy yet, so the incident can't be handed to them. An admin can add them to the policy.
-reply-not-yet = “/escalate { $verb }” isn't available yet.
 reply-no-team = This channel doesn't belong to a team yet, so I don't know whom to page. Please escalate from your team's channel, or ask an admin to add this one.
 reply-failed = Sorry, something went wrong on my side and nothing was changed. Please try again; if it keeps failing, tell an admin (reference { $reference }).
 reply-status = { $title } is { $state }.

@@ -223,7 +223,6 @@ reply-which-incident = 어떤 인시던트인가요? INC-7처럼 번호를 붙�
 reply-unknown-incident = { $incident } 건은 없어요.
 reply-unknown-user = 에스컬레이션 정책에서 “{ $name }”님을 찾지 못했어요. 그 사람을 멘션하거나 정책에 있는 아이디를 써 주세요.
 reply-not-in-policy = { $name }님은 아직 에스컬레이션 정책에 없어서 인시던트를 넘길 수 없어요. 관리자가 정책에 추가할 수 있어요.
-reply-not-yet = “/escalate { $verb }” 명령은 아직 쓸 수 없어요.
 reply-no-team = 이 채널은 아직 어느 팀에도 속하지 않아서 누구를 호출할지 알 수 없어요. 팀 채널에서 에스컬레이션하시거나, 관리자에게 이 채널을 추가해 달라고 요청해 주세요.
 reply-failed = 죄송해요, 제 쪽에서 문제가 생겨 아무것도 바뀌지 않았어요. 다시 시도해 주시고, 계속 안 되면 관리자에게 알려 주세요(참조 번호 { $reference }).
 reply-status = { $title }: { $state }
