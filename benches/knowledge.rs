@@ -130,6 +130,8 @@ fn generated(id: u64, seed: &mut Seed) -> Incident {
         paged: Default::default(),
         timer: None,
         fix_note_reminders: 0,
+        fix_note_skip: None,
+        fix_note_history: Vec::new(),
         fix_note: Some(FixNote {
             summary: format!("{subject} {symptom} ({other})"),
             cause: seed.pick(CAUSES).to_owned(),

@@ -32,6 +32,9 @@ pub struct Delivery {
     pub effect: Effect,
     /// The incident's root message, once posted; its thread is the timeline.
     pub root: Option<MessageRef>,
+    /// The incident's fix note in the knowledge channel, once posted; a later
+    /// `PublishFixNote` (after an edit) updates it in place.
+    pub knowledge: Option<MessageRef>,
     /// The live policy, for names, channels and locales.
     pub policy: Arc<Policy>,
     /// How many earlier attempts failed.
@@ -45,6 +48,8 @@ pub struct Delivered {
     pub root: Option<MessageRef>,
     /// Messages whose reactions act on the incident (the root, pages by direct message).
     pub linked: Vec<MessageRef>,
+    /// The fix note's post in the knowledge channel, when the effect posted it.
+    pub knowledge: Option<MessageRef>,
 }
 
 /// Why a delivery failed.

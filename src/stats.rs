@@ -16,19 +16,25 @@
 //! - a timeout of a step: paging left it (a `Climbed` entry, or the first whole-channel
 //!   page after the last step). Each person paged on that step, deputies included,
 //!   counts one timeout.
-//! - fix notes: of the incidents that were resolved, how many have a `FixNoteAdded` entry.
+//! - fix notes: of the incidents that were resolved, how many have a `FixNoteAdded` entry
+//!   (captured), how many a `FixNoteSkipped` entry instead (skipped, with the reasons
+//!   listed), and how many have neither yet (missing).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::engine::{Entry, Event, Incident, PageReason, PersonId, SeverityId, TeamId, Timestamp};
+use crate::engine::{
+    Entry, Event, Incident, IncidentId, PageReason, PersonId, SeverityId, TeamId, Timestamp,
+};
 use crate::store::{Store, StoreError};
 
 /// One incident as statistics need it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Record {
+    /// The incident.
+    pub id: IncidentId,
     /// Its current severity.
     pub severity: SeverityId,
     /// Its team.
@@ -43,6 +49,7 @@ impl Record {
     /// The record of a stored incident and its timeline.
     pub fn new(incident: &Incident, timeline: Vec<Entry>) -> Self {
         Self {
+            id: incident.id,
             severity: incident.severity.clone(),
             team: incident.team.clone(),
             opened_at: incident.opened_at,
@@ -103,8 +110,21 @@ pub struct SeverityStats {
     pub timeouts_per_person: BTreeMap<PersonId, usize>,
     /// Resolved incidents with a fix note.
     pub fix_notes_captured: usize,
-    /// Resolved incidents still without one.
+    /// Resolved incidents closed without a fix note, with a reason.
+    pub fix_notes_skipped: usize,
+    /// Why each skipped incident needed no note, in the order they were opened.
+    pub skip_reasons: Vec<SkipReason>,
+    /// Resolved incidents with neither a fix note nor a reason to skip it.
     pub fix_notes_missing: usize,
+}
+
+/// Why one incident was closed without a fix note.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SkipReason {
+    /// The incident.
+    pub incident: IncidentId,
+    /// The reason given.
+    pub reason: String,
 }
 
 impl SeverityStats {
@@ -123,6 +143,8 @@ impl SeverityStats {
             timeouts_per_step: BTreeMap::new(),
             timeouts_per_person: BTreeMap::new(),
             fix_notes_captured: 0,
+            fix_notes_skipped: 0,
+            skip_reasons: Vec::new(),
             fix_notes_missing: 0,
         }
     }
@@ -181,6 +203,7 @@ fn add(stats: &mut SeverityStats, acks: &mut Vec<u64>, resolves: &mut Vec<u64>, 
     let mut acknowledged = false;
     let mut resolved = false;
     let mut has_fix_note = false;
+    let mut skip_reason = None;
 
     for entry in &record.timeline {
         match &entry.event {
@@ -218,14 +241,22 @@ fn add(stats: &mut SeverityStats, acks: &mut Vec<u64>, resolves: &mut Vec<u64>, 
                 resolves.push(since_open(entry.at));
             }
             Event::FixNoteAdded { .. } => has_fix_note = true,
+            Event::FixNoteSkipped { reason, .. } => skip_reason = Some(reason.clone()),
             _ => {}
         }
     }
 
-    if resolved && has_fix_note {
-        stats.fix_notes_captured += 1;
-    } else if resolved {
-        stats.fix_notes_missing += 1;
+    match (resolved, has_fix_note, skip_reason) {
+        (false, _, _) => {}
+        (true, true, _) => stats.fix_notes_captured += 1,
+        (true, false, Some(reason)) => {
+            stats.fix_notes_skipped += 1;
+            stats.skip_reasons.push(SkipReason {
+                incident: record.id,
+                reason,
+            });
+        }
+        (true, false, None) => stats.fix_notes_missing += 1,
     }
 }
 
@@ -285,6 +316,7 @@ mod tests {
 
     fn record(severity: &str, team: &str, events: Vec<(i64, Event)>) -> Record {
         Record {
+            id: IncidentId(events.len() as u64),
             severity: SeverityId::from(severity),
             team: TeamId::from(team),
             opened_at: t(0),
@@ -397,6 +429,8 @@ mod tests {
             timeouts_per_step: BTreeMap::from([(1, 1), (2, 1)]),
             timeouts_per_person: BTreeMap::from([("bob".into(), 1), ("carol".into(), 1)]),
             fix_notes_captured: 1,
+            fix_notes_skipped: 0,
+            skip_reasons: Vec::new(),
             fix_notes_missing: 1,
         };
         assert_eq!(sev1, &expected);
@@ -410,6 +444,50 @@ mod tests {
         );
         assert_eq!(sev2.first_step_percent(), None);
         assert_eq!((sev2.fix_notes_captured, sev2.fix_notes_missing), (0, 0));
+    }
+
+    #[test]
+    fn notes_skips_and_missing_notes_are_counted_apart() {
+        let resolved = || Event::Resolved { by: user() };
+        let mut skipped = record(
+            "sev3",
+            "payments",
+            vec![
+                (5, resolved()),
+                (
+                    9,
+                    Event::FixNoteSkipped {
+                        by: user(),
+                        reason: "duplicate of INC-1".into(),
+                    },
+                ),
+            ],
+        );
+        skipped.id = IncidentId(7);
+        let noted = record(
+            "sev3",
+            "payments",
+            vec![(5, resolved()), (9, Event::FixNoteAdded { by: user() })],
+        );
+        let missing = record("sev3", "payments", vec![(5, resolved())]);
+        let open = record("sev3", "payments", vec![]);
+        let stats = compute(&[skipped, noted, missing, open], &Filter::default());
+        let sev3 = &stats.severities[0];
+        assert_eq!(
+            (
+                sev3.fix_notes_captured,
+                sev3.fix_notes_skipped,
+                sev3.fix_notes_missing
+            ),
+            (1, 1, 1)
+        );
+        assert_eq!(
+            sev3.skip_reasons,
+            vec![SkipReason {
+                incident: IncidentId(7),
+                reason: "duplicate of INC-1".into()
+            }]
+        );
     }
 
     #[test]

@@ -338,7 +338,7 @@ async fn the_whole_flow_from_escalation_to_fix_note() {
         subcommands,
         [
             "open", "ack", "resolve", "cancel", "status", "follow", "update", "reassign",
-            "severity", "help"
+            "severity", "skip", "help"
         ]
     );
     let choice = command["options"][0]["options"][0]["choices"][0]["name"]
@@ -692,6 +692,141 @@ async fn a_text_knowledge_channel_gets_the_fix_note_as_a_message() {
         .calls()
         .iter()
         .any(|call| call.path == format!("/channels/{KNOWLEDGE_TEXT}/threads")));
+}
+
+/// The body of the first interaction response to `interaction`.
+fn callback_body(ws: &DiscordWorkspace, interaction: &str) -> Option<serde_json::Value> {
+    ws.calls()
+        .into_iter()
+        .find(|call| {
+            call.path
+                .starts_with(&format!("/interactions/{interaction}/"))
+        })
+        .map(|call| call.body)
+}
+
+#[tokio::test]
+async fn the_edit_button_on_a_forum_post_edits_the_note_in_place_for_its_author_only() {
+    let (ws, _dir, bot) = started(INCIDENTS).await;
+    let interaction = open(&ws, "Receipts are blank");
+    reply_to(&ws, &bot, &interaction).await;
+    expect(&ws, &bot, "the root message", |ws| root(ws).is_some()).await;
+    let root_message = root(&ws).unwrap();
+    let resolve = ws.click(ALICE, &root_message, "resolve:1");
+    reply_to(&ws, &bot, &resolve).await;
+    let fields = |fix: &'static str| {
+        [
+            ("summary", "Receipts rendered blank"),
+            ("cause", "A template variable was renamed"),
+            ("fix", fix),
+            ("prevention", "A receipt snapshot test"),
+            ("links", ""),
+        ]
+    };
+    let submit = ws.submit(
+        ALICE,
+        INCIDENTS,
+        "fix-note:1",
+        &fields("Restored the variable name"),
+    );
+    reply_to(&ws, &bot, &submit).await;
+    expect(&ws, &bot, "the forum post", |ws| {
+        ws.messages_in(KNOWLEDGE)
+            .iter()
+            .any(|m| m.text().contains("Restored the variable name"))
+    })
+    .await;
+    let post = ws.messages_in(KNOWLEDGE)[0].clone();
+    assert!(post.button_ids().contains(&"fixedit:1".to_owned()));
+
+    // Bob did not write it and is no admin: only he sees why, and no form opens.
+    let refused = ws.click(BOB, &post, "fixedit:1");
+    expect(&ws, &bot, "Bob's refusal", |ws| {
+        callback_body(ws, &refused).is_some()
+    })
+    .await;
+    let body = callback_body(&ws, &refused).unwrap();
+    assert_eq!(body["type"], 4, "{body}");
+    assert_eq!(body["data"]["flags"], 64, "{body}");
+    let text = body["data"]["content"].as_str().unwrap_or_default();
+    assert!(text.contains("Only the note's author and admins"), "{text}");
+
+    // Alice gets the form filled with her note, and saving edits the post in place.
+    let edit = ws.click(ALICE, &post, "fixedit:1");
+    expect(&ws, &bot, "the edit modal", |ws| {
+        callback_type(ws, &edit) == Some(9)
+    })
+    .await;
+    let modal = callback_body(&ws, &edit).unwrap().to_string();
+    assert!(
+        modal.contains("\"value\":\"Restored the variable name\""),
+        "{modal}"
+    );
+    let submit = ws.submit(
+        ALICE,
+        KNOWLEDGE,
+        "fix-note:1",
+        &fields("Renamed the variable back and added an alias"),
+    );
+    let saved = reply_to(&ws, &bot, &submit).await;
+    assert!(saved.contains("updated"), "{saved}");
+    expect(&ws, &bot, "the post edited", |ws| {
+        ws.messages_in(KNOWLEDGE)
+            .iter()
+            .any(|m| m.text().contains("added an alias"))
+    })
+    .await;
+    let posts = ws.messages_in(KNOWLEDGE);
+    assert_eq!(posts.len(), 1, "a second post");
+    assert!(!posts[0].text().contains("Restored the variable name"));
+    let new_threads = ws
+        .calls()
+        .into_iter()
+        .filter(|call| {
+            call.method == "POST" && call.path == format!("/channels/{KNOWLEDGE}/threads")
+        })
+        .count();
+    assert_eq!(new_threads, 1);
+    expect(&ws, &bot, "the edit in the thread", |ws| {
+        thread_count(ws, "edited the fix note of INC-1") == 1
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_skip_subcommand_closes_a_resolved_incident_with_its_reason() {
+    let (ws, _dir, bot) = started(INCIDENTS).await;
+    let skip = ws.commands()[0]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|option| option["name"] == "skip")
+        .cloned()
+        .expect("a skip subcommand");
+    assert_eq!(skip["options"][0]["name"], "reason");
+    assert_eq!(skip["options"][0]["required"], true);
+
+    let interaction = open(&ws, "Receipts are blank");
+    reply_to(&ws, &bot, &interaction).await;
+    expect(&ws, &bot, "the root message", |ws| root(ws).is_some()).await;
+    let root_message = root(&ws).unwrap();
+    let resolve = ws.click(ALICE, &root_message, "resolve:1");
+    reply_to(&ws, &bot, &resolve).await;
+    let skipped = ws.slash(
+        ALICE,
+        PAYMENTS,
+        "skip",
+        json!([{"name": "reason", "type": 3, "value": "duplicate of an earlier report"}, {"name": "incident", "type": 4, "value": 1}]),
+    );
+    let reply = reply_to(&ws, &bot, &skipped).await;
+    assert!(reply.contains("closed with nothing to note"), "{reply}");
+    expect(&ws, &bot, "the reason in the thread", |ws| {
+        thread_count(
+            ws,
+            "without a fix note, because: duplicate of an earlier report",
+        ) == 1
+    })
+    .await;
 }
 
 #[tokio::test]

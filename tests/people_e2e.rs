@@ -154,7 +154,7 @@ async fn statistics_in_chat_and_from_the_data_folder_count_what_happened() {
         "{stats}"
     );
     assert!(
-        stats.contains("Fix notes: 0 captured, 1 missing."),
+        stats.contains("Fix notes: 0 captured, 0 closed with nothing to note, 1 missing."),
         "{stats}"
     );
     assert!(
@@ -184,14 +184,14 @@ async fn statistics_in_chat_and_from_the_data_folder_count_what_happened() {
     assert_eq!(
         lines[0],
         "severity,count,acknowledged,ack_median,ack_p90,resolve_median,first_step_percent,\
-         deputy_fallbacks,timeouts_per_step,timeouts_per_person,fix_notes_captured,\
+         deputy_fallbacks,timeouts_per_step,timeouts_per_person,fix_notes_captured,fix_notes_skipped,\
          fix_notes_missing"
     );
     assert_eq!(lines.len(), 3, "{csv}");
     let sev1: Vec<&str> = lines[1].split(',').collect();
     assert_eq!(sev1[..3], ["sev1", "1", "1"]);
-    assert_eq!(sev1[6..], ["100", "0", "-", "-", "0", "1"]);
-    assert_eq!(lines[2], "sev2,1,0,,,,-,0,-,-,0,0");
+    assert_eq!(sev1[6..], ["100", "0", "-", "-", "0", "0", "1"]);
+    assert_eq!(lines[2], "sev2,1,0,,,,-,0,-,-,0,0,0");
 
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_escalator"))
         .args(["stats", "--format", "json", "--team", "platform", "--data"])

@@ -173,6 +173,8 @@ fn incident() -> Incident {
         paged: BTreeSet::from(["alice".into()]),
         timer: None,
         fix_note_reminders: 0,
+        fix_note_skip: None,
+        fix_note_history: Vec::new(),
         fix_note: None,
     }
 }
@@ -209,6 +211,7 @@ fn render(team_locale: &str, incident: &Incident, effect: Effect) -> Vec<Message
         incident: incident.clone(),
         effect,
         root: None,
+        knowledge: None,
         policy: Arc::new(policy(team_locale)),
         attempt: 0,
     };
@@ -941,7 +944,17 @@ fn the_fix_note_is_published_to_the_knowledge_channel() {
             ("Written by", "Alice"),
         ]
     );
-    assert!(card.buttons.is_empty());
+    // Its author and admins edit it from the post; the button opens the filled form.
+    let buttons: Vec<(String, String)> = card
+        .buttons
+        .iter()
+        .map(|b| (b.label.clone(), b.action.encode()))
+        .collect();
+    assert_eq!(buttons, [("Edit".to_owned(), "fixedit:7".to_owned())]);
+    assert_eq!(
+        card.hint, None,
+        "a note never edited says nothing about edits"
+    );
     assert_eq!(
         card.fallback,
         "Fix note for INC-7 · SEV1 Critical: Every card payment failed for 20 minutes"
@@ -1136,6 +1149,7 @@ Commands
 /escalate severity [INC-ID] SEVERITY — Change an incident's severity.
 /escalate why [INC-ID] — Show the next page of an incident, by which step, and who was passed over.
 /escalate criteria — Show what counts as an incident, and what does not.
+/escalate kb WORDS · kb edit INC-ID · kb skip [INC-ID] REASON — Search the fix notes; edit a fix note (its author and admins); or close a resolved incident with nothing to note, saying why.
 /escalate away [PERSON] [from DATE] until DATE [REASON] · away list · away cancel — Mark yourself away (admins: anyone), in your own time zone, so your deputy is paged.
 /escalate stats [30d] [TEAM] — Show where escalations stall, per severity.
 /escalate admin show · audit [N] · deputy PERSON DEPUTY · holder TEAM POSITION PEOPLE · admins add|remove PERSON · emoji ack|resolve NAMES — Admins only: show and change the live policy.
@@ -1212,6 +1226,7 @@ fn platform_markup_is_used_for_mentions_and_user_text() {
             incident: incident.clone(),
             effect: Effect::PageChannel { round: 1 },
             root: None,
+            knowledge: None,
             policy: Arc::new(policy.clone()),
             attempt: 0,
         },
@@ -1436,4 +1451,40 @@ fn related_fixes_are_listed_in_the_thread_in_the_team_language() {
          (#C_OLD 스레드)\n\
          INC-5 · SEV1 Critical · payments · 2024-05-02: 카드 결제 승인 실패 (#C_INC 스레드)"
     );
+}
+
+#[test]
+fn the_criteria_review_counts_notes_skips_with_their_reasons_and_missing_notes() {
+    let policy = policy("en");
+    let mut sev1 = escalator::stats::SeverityStats::new("sev1".into());
+    sev1.count = 4;
+    sev1.fix_notes_captured = 2;
+    sev1.fix_notes_skipped = 1;
+    sev1.skip_reasons = vec![escalator::stats::SkipReason {
+        incident: IncidentId(3),
+        reason: "duplicate of INC-2".into(),
+    }];
+    sev1.fix_notes_missing = 1;
+    let review = escalator::review::Review {
+        since: at(1, 9, 0),
+        stats: escalator::stats::Stats {
+            severities: vec![sev1],
+        },
+    };
+    for (locale, counts, reasons) in [
+        (
+            "en",
+            "Fix notes: 2 captured, 1 closed with nothing to note, 1 missing.",
+            "Nothing to note: INC-3 (duplicate of INC-2).",
+        ),
+        (
+            "ko",
+            "해결 노트: 작성 2건, 남길 내용 없음 1건, 누락 1건.",
+            "남길 내용 없음: INC-3 (duplicate of INC-2).",
+        ),
+    ] {
+        let text = escalator::review::review_text(&review, &policy, locale, &PlainMarkup);
+        assert!(text.contains(counts), "{locale}: {text}");
+        assert!(text.contains(reasons), "{locale}: {text}");
+    }
 }

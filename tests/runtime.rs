@@ -243,10 +243,12 @@ impl Chat for RecordingChat {
             Effect::PostRoot => Delivered {
                 root: Some(message("C-incidents", format!("root-{}", id.0))),
                 linked: vec![],
+                knowledge: None,
             },
             Effect::Page { person, .. } => Delivered {
                 root: None,
                 linked: vec![message(&format!("D-{person}"), format!("dm-{}", id.0))],
+                knowledge: None,
             },
             _ => Delivered::default(),
         })

@@ -59,6 +59,8 @@ fn incident(id: u64, timer: Option<&str>) -> Incident {
             kind: TimerKind::Escalation,
         }),
         fix_note_reminders: 0,
+        fix_note_skip: None,
+        fix_note_history: Vec::new(),
         fix_note: None,
     }
 }
@@ -452,6 +454,7 @@ async fn the_outbox_keeps_order_and_records_deliveries() {
     let delivered = Delivered {
         root: Some(root.clone()),
         linked: vec![],
+        knowledge: None,
     };
     store
         .record_delivery(1, IncidentId(1), &delivered)
@@ -460,6 +463,7 @@ async fn the_outbox_keeps_order_and_records_deliveries() {
     let delivered = Delivered {
         root: None,
         linked: vec![dm.clone()],
+        knowledge: None,
     };
     store
         .record_delivery(2, IncidentId(1), &delivered)
@@ -560,7 +564,20 @@ async fn populate(store: &Store) {
         id: "222".to_owned(),
     };
     store.set_root(IncidentId(1), &root).await.expect("sets");
-    store.outbox_done(1).await.expect("deletes");
+    // The fix note's post in the knowledge channel, remembered so an edit updates it.
+    let post = Delivered {
+        root: None,
+        linked: vec![],
+        knowledge: Some(MessageRef {
+            platform: Platform::Discord,
+            channel: "333".to_owned(),
+            id: "444".to_owned(),
+        }),
+    };
+    store
+        .record_delivery(1, IncidentId(1), &post)
+        .await
+        .expect("records");
     store
         .outbox_retry_later(2, at("2024-05-01T10:00:02Z"), 1)
         .await
@@ -612,14 +629,36 @@ async fn an_export_imported_into_an_empty_store_reproduces_it() {
     assert_eq!(
         kinds,
         [
-            "meta", "incident", "incident", "timeline", "timeline", "root", "link", "outbox",
-            "outbox", "dedupe", "audit", "absences"
+            "meta",
+            "incident",
+            "incident",
+            "timeline",
+            "timeline",
+            "root",
+            "knowledge_post",
+            "link",
+            "outbox",
+            "outbox",
+            "dedupe",
+            "audit",
+            "absences"
         ]
     );
 
     let target = open(target_dir.path());
-    assert_eq!(target.import(exported.as_bytes()).expect("imports"), 12);
+    assert_eq!(target.import(exported.as_bytes()).expect("imports"), 13);
     assert_eq!(export(&target), exported);
+    assert_eq!(
+        target.knowledge_post(IncidentId(1)).expect("reads"),
+        source.knowledge_post(IncidentId(1)).expect("reads")
+    );
+    assert_eq!(
+        target
+            .knowledge_post(IncidentId(1))
+            .expect("reads")
+            .map(|post| post.id),
+        Some("444".to_owned())
+    );
     assert_eq!(
         target.timers().expect("reads"),
         source.timers().expect("reads")

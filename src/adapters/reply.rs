@@ -71,6 +71,9 @@ pub fn reply_text(reply: &Reply, policy: &Policy, locale: &str, markup: &dyn Mar
         }
         Reply::NoTeam { .. } => words.t("reply-no-team", &[]),
         Reply::WhichIncident => words.t("reply-which-incident", &[]),
+        Reply::NoFormHere { incident } => {
+            words.t("reply-no-form-here", &[("incident", id(incident))])
+        }
         Reply::UnknownIncident(incident) => {
             words.t("reply-unknown-incident", &[("incident", id(incident))])
         }
@@ -123,6 +126,8 @@ fn done_text(words: &Words<'_>, incident: IncidentId, what: &Done) -> String {
             &[id, ("severity", words.severity(severity).into())],
         ),
         Done::FixNoteSaved => words.t("reply-done-fix-note", &[id]),
+        Done::FixNoteSkipped => words.t("reply-done-fix-note-skipped", &[id]),
+        Done::FixNoteEdited => words.t("reply-done-fix-note-edited", &[id]),
     }
 }
 

@@ -34,6 +34,8 @@ pub enum Response {
     OpenFixNoteForm {
         /// The incident.
         incident: IncidentId,
+        /// The note to edit, which fills the form; `None` for a new note.
+        note: Option<Box<FixNote>>,
     },
     /// Nothing to show (a reaction, a retried event).
     Nothing,
@@ -78,6 +80,11 @@ pub enum Reply {
     },
     /// A command without an incident id outside an incident thread.
     WhichIncident,
+    /// A form was asked for where none can open (a mention has no trigger for one).
+    NoFormHere {
+        /// The incident whose fix note was to be edited.
+        incident: IncidentId,
+    },
     /// No incident has this id.
     UnknownIncident(IncidentId),
     /// A plain name that matches no configured person.
@@ -129,6 +136,10 @@ pub enum Done {
     SeverityChanged(SeverityId),
     /// Fix note saved and published.
     FixNoteSaved,
+    /// Closed with nothing to note.
+    FixNoteSkipped,
+    /// Fix note edited, re-indexed and its post updated.
+    FixNoteEdited,
 }
 
 /// How often, and how far apart, a message not yet linked to an incident is looked up
@@ -210,6 +221,23 @@ impl Responder {
             Command::Help => Response::Reply(Reply::Help),
             Command::Criteria => Response::Reply(Reply::Criteria),
             Command::Kb { query } => self.search(query),
+            Command::KbEdit { incident } => match self.target(incident, thread.as_ref()).await {
+                Ok(id) => self.edit_form(&user, id),
+                Err(reply) => Response::Reply(reply),
+            },
+            Command::KbSkip { incident, reason } => {
+                let intent = Intent::SkipFixNote {
+                    by: user,
+                    reason: command::display_text(&reason),
+                };
+                self.act(
+                    self.target(incident, thread.as_ref()).await,
+                    intent,
+                    dedupe,
+                    Done::FixNoteSkipped,
+                )
+                .await
+            }
             Command::Status { incident } => match self.target(incident, thread.as_ref()).await {
                 Ok(id) => self.status(id),
                 Err(reply) => Response::Reply(reply),
@@ -483,7 +511,15 @@ impl Responder {
         let (intent, done) = match kind {
             ActionKind::Acknowledge => (Intent::Acknowledge { by: user }, Done::Acknowledged),
             ActionKind::Resolve => (Intent::Resolve { by: user }, Done::Resolved),
-            ActionKind::PostFix => return Response::OpenFixNoteForm { incident },
+            // Once a note exists, Post fix edits it rather than starting from nothing.
+            ActionKind::PostFix if !self.has_fix_note(incident) => {
+                return Response::OpenFixNoteForm {
+                    incident,
+                    note: None,
+                }
+            }
+            ActionKind::PostFix => return self.edit_form(&user, incident),
+            ActionKind::EditFix => return self.edit_form(&user, incident),
         };
         self.act(Ok(incident), intent, dedupe, done).await
     }
@@ -504,9 +540,48 @@ impl Responder {
             author: user,
             written_at: self.escalator.now(),
         };
+        // A submitted form edits the note once there is one, whichever button opened it.
+        if self.has_fix_note(incident) {
+            let by = note.author.clone();
+            let intent = Intent::EditFixNote { by, note };
+            return self
+                .act(Ok(incident), intent, dedupe, Done::FixNoteEdited)
+                .await;
+        }
         let intent = Intent::AddFixNote { note };
         self.act(Ok(incident), intent, dedupe, Done::FixNoteSaved)
             .await
+    }
+
+    fn has_fix_note(&self, incident: IncidentId) -> bool {
+        matches!(
+            self.escalator.store().incident(incident),
+            Ok(Some(Incident {
+                fix_note: Some(_),
+                ..
+            }))
+        )
+    }
+
+    /// The fix-note form filled with the note, for its author or an admin; anyone else
+    /// is told why not, and nothing opens.
+    fn edit_form(&self, user: &UserRef, id: IncidentId) -> Response {
+        let incident = match self.escalator.store().incident(id) {
+            Ok(Some(incident)) => incident,
+            Ok(None) => return Response::Reply(Reply::UnknownIncident(id)),
+            Err(error) => return Response::Reply(failed("read the incident", &error)),
+        };
+        let policy = self.escalator.policy();
+        match crate::engine::may_edit_fix_note(&policy, &incident, user) {
+            Ok(note) => Response::OpenFixNoteForm {
+                incident: id,
+                note: Some(Box::new(note.clone())),
+            },
+            Err(rejection) => Response::Reply(Reply::Rejected {
+                incident: Some(id),
+                rejection,
+            }),
+        }
     }
 }
 

@@ -113,7 +113,7 @@ fn severity_lines(words: &Words<'_>, stats: &SeverityStats) -> Vec<String> {
         .first_step_percent()
         .map_or_else(nothing, |percent| format!("{percent}%"));
 
-    vec![
+    let mut lines = vec![
         format!(
             "{} {}",
             words.markup.bold(&words.severity(&stats.severity)),
@@ -139,8 +139,18 @@ fn severity_lines(words: &Words<'_>, stats: &SeverityStats) -> Vec<String> {
             "stats-fix-notes",
             &[
                 ("n", stats.fix_notes_captured.into()),
+                ("skipped", stats.fix_notes_skipped.into()),
                 ("count", stats.fix_notes_missing.into()),
             ],
         ),
-    ]
+    ];
+    if !stats.skip_reasons.is_empty() {
+        let reasons: Vec<String> = stats
+            .skip_reasons
+            .iter()
+            .map(|skip| format!("{} ({})", skip.incident, words.markup.escape(&skip.reason)))
+            .collect();
+        lines.push(words.t("stats-skip-reasons", &[("what", pairs(reasons))]));
+    }
+    lines
 }

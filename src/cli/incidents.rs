@@ -279,6 +279,10 @@ fn describe(event: &Event) -> String {
         Event::Followed { by } => format!("followed by {}", by.id),
         Event::Resolved { by } => format!("resolved by {}", by.id),
         Event::FixNoteAdded { by } => format!("fix note added by {}", by.id),
+        Event::FixNoteSkipped { by, reason } => {
+            format!("closed with nothing to note by {}: {reason}", by.id)
+        }
+        Event::FixNoteEdited { by } => format!("fix note edited by {}", by.id),
         Event::FixNoteRequested { reminder: 0 } => "fix note requested".to_owned(),
         Event::FixNoteRequested { reminder } => format!("fix note reminder {reminder}"),
         Event::Cancelled { by } => format!("cancelled by {}", by.id),
@@ -332,6 +336,8 @@ mod tests {
             paged: BTreeSet::new(),
             timer: None,
             fix_note_reminders: 0,
+            fix_note_skip: None,
+            fix_note_history: Vec::new(),
             fix_note: None,
         }
     }

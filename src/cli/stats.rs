@@ -82,7 +82,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     }
 }
 
-const HEADER: [&str; 12] = [
+const HEADER: [&str; 13] = [
     "severity",
     "count",
     "acknowledged",
@@ -94,10 +94,11 @@ const HEADER: [&str; 12] = [
     "timeouts_per_step",
     "timeouts_per_person",
     "fix_notes_captured",
+    "fix_notes_skipped",
     "fix_notes_missing",
 ];
 
-fn cells(stats: &SeverityStats, duration: fn(Option<u64>) -> String) -> [String; 12] {
+fn cells(stats: &SeverityStats, duration: fn(Option<u64>) -> String) -> [String; 13] {
     let optional = |value: Option<u64>| value.map_or("-".to_owned(), |v| v.to_string());
     [
         stats.severity.to_string(),
@@ -111,6 +112,7 @@ fn cells(stats: &SeverityStats, duration: fn(Option<u64>) -> String) -> [String;
         pairs(stats.timeouts_per_step.iter()),
         pairs(stats.timeouts_per_person.iter()),
         stats.fix_notes_captured.to_string(),
+        stats.fix_notes_skipped.to_string(),
         stats.fix_notes_missing.to_string(),
     ]
 }
@@ -149,7 +151,7 @@ pub fn csv(stats: &Stats) -> String {
 pub fn table(stats: &Stats) -> String {
     let mut rows = vec![HEADER.map(|name| name.to_uppercase())];
     rows.extend(stats.severities.iter().map(|s| cells(s, human)));
-    let mut widths = [0; 12];
+    let mut widths = [0; 13];
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
@@ -163,6 +165,23 @@ pub fn table(stats: &Stats) -> String {
             .map(|(cell, width)| format!("{cell:<width$}"))
             .collect();
         text.push_str(line.join("  ").trim_end());
+        text.push('\n');
+    }
+    let skips: Vec<String> = stats
+        .severities
+        .iter()
+        .flat_map(|severity| {
+            severity.skip_reasons.iter().map(move |skip| {
+                format!(
+                    "  {} ({}): {}",
+                    skip.incident, severity.severity, skip.reason
+                )
+            })
+        })
+        .collect();
+    if !skips.is_empty() {
+        text.push_str("\nClosed without a fix note:\n");
+        text.push_str(&skips.join("\n"));
         text.push('\n');
     }
     text

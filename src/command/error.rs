@@ -104,6 +104,8 @@ pub enum Expected {
     Query,
     /// A date, or a date and time.
     DateTime,
+    /// Why, e.g. why there is nothing to note.
+    Reason,
 }
 
 impl Expected {
@@ -115,6 +117,7 @@ impl Expected {
             Expected::Severity => "severity",
             Expected::Query => "query",
             Expected::DateTime => "datetime",
+            Expected::Reason => "reason",
         }
     }
 }
@@ -219,6 +222,7 @@ impl Expected {
             Expected::Severity => "a severity",
             Expected::Query => "something to search for",
             Expected::DateTime => "a date like 2026-12-24 or 2026-12-24T09:00",
+            Expected::Reason => "a reason, such as \"duplicate of INC-3\"",
         }
     }
 }

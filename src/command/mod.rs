@@ -19,6 +19,8 @@
 //! reassign [incident] <user>                  Reassign          reassign.rs
 //! severity [incident] <severity>              Severity          severity.rs
 //! kb <query…> | criteria                      Kb, Criteria      later.rs
+//! kb edit [incident] | kb skip [incident] <reason…>
+//!                                             KbEdit, KbSkip    later.rs
 //! away [user] [from <when>] until <when> …   Away              away.rs
 //! stats [period] [team]                     Stats             stats.rs
 //! admin show | audit [n] | deputy …         Admin             admin.rs
@@ -123,6 +125,18 @@ pub enum Command {
     Kb {
         /// The search words, trimmed, escapes left in place.
         query: String,
+    },
+    /// Edit the incident's fix note (its author and admins).
+    KbEdit {
+        /// Which incident.
+        incident: Option<IncidentId>,
+    },
+    /// Close a resolved incident with nothing to note, saying why.
+    KbSkip {
+        /// Which incident.
+        incident: Option<IncidentId>,
+        /// Why there is nothing to note, trimmed, escapes left in place.
+        reason: String,
     },
     /// Explain why the incident paged whom it paged.
     Why {

@@ -40,6 +40,7 @@ impl Token<'_> {
 }
 
 /// The words of one command, consumed front to back by a command parser.
+#[derive(Clone)]
 pub(crate) struct Tokens<'a> {
     /// The whole command text.
     text: &'a str,

@@ -153,6 +153,8 @@ pub fn open(ctx: Ctx<'_>, id: IncidentId, request: OpenRequest) -> Result<Outcom
         paged: BTreeSet::new(),
         timer: None,
         fix_note_reminders: 0,
+        fix_note_skip: None,
+        fix_note_history: Vec::new(),
         fix_note: None,
     };
 
@@ -180,6 +182,8 @@ pub fn apply(ctx: Ctx<'_>, incident: &Incident, intent: Intent) -> Result<Outcom
         Intent::Follow { by } => follow(ctx, &mut outcome, by)?,
         Intent::Resolve { by } => resolve(ctx, &mut outcome, by)?,
         Intent::AddFixNote { note } => add_fix_note(ctx, &mut outcome, note)?,
+        Intent::SkipFixNote { by, reason } => skip_fix_note(ctx, &mut outcome, by, reason)?,
+        Intent::EditFixNote { by, note } => edit_fix_note(ctx, &mut outcome, by, note)?,
         Intent::Cancel { by } => cancel(ctx, &mut outcome, by)?,
         Intent::TimerDue => timer_due(ctx, &mut outcome),
     }
@@ -720,6 +724,97 @@ fn add_fix_note(ctx: Ctx<'_>, outcome: &mut Outcome, note: FixNote) -> Result<()
     outcome.effects.push(Effect::PublishFixNote);
     outcome.effects.push(Effect::RefreshRoot);
     outcome.tell_followers(event);
+    Ok(())
+}
+
+/// Closes a resolved incident without a fix note. The same people who may resolve it
+/// may say there is nothing to note, and they must say why.
+fn skip_fix_note(
+    ctx: Ctx<'_>,
+    outcome: &mut Outcome,
+    by: UserRef,
+    reason: String,
+) -> Result<(), Rejection> {
+    match outcome.incident.state {
+        State::Resolved => {}
+        State::Closed => return Err(Rejection::AlreadyClosed),
+        state => return Err(Rejection::NotActive { state }),
+    }
+    let reason = reason.trim().to_owned();
+    if reason.is_empty() {
+        return Err(Rejection::Empty { field: "reason" });
+    }
+    if outcome.incident.reporter != by {
+        let person = person_of(ctx, &by, "skip")?;
+        if !is_eligible(ctx, &outcome.incident, person) {
+            return Err(Rejection::NotEligible { action: "skip" });
+        }
+    }
+
+    let incident = &mut outcome.incident;
+    incident.state = State::Closed;
+    incident.closed_at = Some(ctx.now);
+    incident.timer = None;
+    incident.fix_note_skip = Some(FixNoteSkip {
+        reason: reason.clone(),
+        by: by.clone(),
+        at: ctx.now,
+    });
+    let event = Event::FixNoteSkipped { by, reason };
+    outcome.record_and_announce(ctx.now, event.clone());
+    outcome.effects.push(Effect::RefreshRoot);
+    outcome.tell_followers(event);
+    Ok(())
+}
+
+/// The incident's fix note, when `by` may edit it: its author, or an admin.
+pub fn may_edit_fix_note<'i>(
+    policy: &Policy,
+    incident: &'i Incident,
+    by: &UserRef,
+) -> Result<&'i FixNote, Rejection> {
+    let Some(note) = &incident.fix_note else {
+        return Err(Rejection::NoFixNote);
+    };
+    let is_admin = policy
+        .person_by_account(by.platform, &by.id)
+        .is_some_and(|person| policy.is_admin(&person.id));
+    if &note.author != by && !is_admin {
+        return Err(Rejection::NotNoteAuthor);
+    }
+    Ok(note)
+}
+
+/// Replaces a fix note's text. Only its author and admins may; the earlier version is
+/// kept in the incident's history with who replaced it and when.
+fn edit_fix_note(
+    ctx: Ctx<'_>,
+    outcome: &mut Outcome,
+    by: UserRef,
+    note: FixNote,
+) -> Result<(), Rejection> {
+    let current = may_edit_fix_note(ctx.policy, &outcome.incident, &by)?.clone();
+    if note.fix.trim().is_empty() {
+        return Err(Rejection::Empty { field: "fix" });
+    }
+    let edited = FixNote {
+        author: current.author.clone(),
+        written_at: current.written_at,
+        ..note
+    };
+    if edited == current {
+        return Err(Rejection::Unchanged);
+    }
+
+    let incident = &mut outcome.incident;
+    incident.fix_note_history.push(FixNoteRevision {
+        note: current,
+        edited_by: by.clone(),
+        edited_at: ctx.now,
+    });
+    incident.fix_note = Some(edited);
+    outcome.record_and_announce(ctx.now, Event::FixNoteEdited { by });
+    outcome.effects.push(Effect::PublishFixNote);
     Ok(())
 }
 

@@ -132,6 +132,20 @@ pub struct Incident {
     pub fix_note_reminders: u32,
     /// The knowledge entry, once written.
     pub fix_note: Option<FixNote>,
+    /// Why no fix note was written, when someone said there is nothing to note.
+    #[serde(default)]
+    pub fix_note_skip: Option<FixNoteSkip>,
+    /// Earlier versions of the fix note, oldest first, each with who replaced it and when.
+    #[serde(default)]
+    pub fix_note_history: Vec<FixNoteRevision>,
+}
+
+impl Incident {
+    /// Whether the knowledge loop is closed: a fix note was written or skipped with a
+    /// reason.
+    pub fn has_knowledge_outcome(&self) -> bool {
+        self.fix_note.is_some() || self.fix_note_skip.is_some()
+    }
 }
 
 /// Where paging stands on the path.
@@ -203,6 +217,28 @@ pub struct FixNote {
     pub written_at: Timestamp,
 }
 
+/// The explicit decision that an incident needs no fix note, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixNoteSkip {
+    /// Why there is nothing to note, e.g. a duplicate of another incident.
+    pub reason: String,
+    /// Who said so.
+    pub by: UserRef,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// A fix note as it was before an edit replaced it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixNoteRevision {
+    /// The note before the edit.
+    pub note: FixNote,
+    /// Who edited it.
+    pub edited_by: UserRef,
+    /// When.
+    pub edited_at: Timestamp,
+}
+
 /// What someone asks the engine to do.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "intent")]
@@ -246,6 +282,20 @@ pub enum Intent {
     /// Capture the fix; closes the incident.
     AddFixNote {
         /// The note; its author and time are taken from it.
+        note: FixNote,
+    },
+    /// Say that a resolved incident needs no fix note; closes it.
+    SkipFixNote {
+        /// Who says so.
+        by: UserRef,
+        /// Why, e.g. a duplicate or no change was made.
+        reason: String,
+    },
+    /// Replace the text of a captured fix note; its author and time stay.
+    EditFixNote {
+        /// Who edits: the note's author or an admin.
+        by: UserRef,
+        /// The new text (its `author` and `written_at` are ignored).
         note: FixNote,
     },
     /// Withdraw the incident.
@@ -383,6 +433,18 @@ pub enum Event {
         /// Who wrote it.
         by: UserRef,
     },
+    /// Someone said there is nothing to note; the incident is closed.
+    FixNoteSkipped {
+        /// Who said so.
+        by: UserRef,
+        /// Why.
+        reason: String,
+    },
+    /// The fix note was edited.
+    FixNoteEdited {
+        /// Who edited it.
+        by: UserRef,
+    },
     /// The thread was reminded to post the fix note.
     FixNoteRequested {
         /// Which reminder, 0 for the first request.
@@ -443,7 +505,8 @@ pub enum Effect {
         /// Which reminder, 0 for the first request.
         reminder: u32,
     },
-    /// Publish the fix note to the team's knowledge channel.
+    /// Publish the fix note to the team's knowledge channel, or update the post in place
+    /// once it exists.
     PublishFixNote,
     /// Show past fix notes related to a new incident in its thread.
     ShowRelatedFixes {
@@ -499,6 +562,12 @@ pub enum Rejection {
     /// The fix note exists already.
     #[error("the fix note is already captured")]
     AlreadyClosed,
+    /// There is no fix note to edit.
+    #[error("there is no fix note to edit")]
+    NoFixNote,
+    /// Only the note's author and admins may edit a fix note.
+    #[error("only the note's author or an admin can edit it")]
+    NotNoteAuthor,
     /// The severity is not configured.
     #[error("there is no severity `{0}`")]
     UnknownSeverity(SeverityId),

@@ -550,6 +550,223 @@ fn a_fix_note_on_a_live_incident_resolves_and_closes_it() {
         .any(|effect| matches!(effect, Effect::AskForFixNote { .. })));
 }
 
+fn note_by(author: &str, fix: &str, minutes: u64) -> FixNote {
+    FixNote {
+        summary: "Gateway TLS certificate expired".into(),
+        cause: "Renewal job disabled".into(),
+        fix: fix.into(),
+        prevention: "Alert 14 days before expiry".into(),
+        links: vec![],
+        author: UserRef::slack(author),
+        written_at: at(minutes),
+    }
+}
+
+fn resolved_at_10(policy: &Policy) -> Incident {
+    let incident = open(ctx(policy, &[], t0()), IncidentId(1), request("sev1"))
+        .unwrap()
+        .incident;
+    apply(
+        ctx(policy, &[], at(10)),
+        &incident,
+        Intent::Resolve {
+            by: UserRef::slack("UREPORTER"),
+        },
+    )
+    .unwrap()
+    .incident
+}
+
+#[test]
+fn nothing_to_note_with_a_reason_closes_the_loop_and_stops_the_reminders() {
+    let policy = policy();
+    let resolved = resolved_at_10(&policy);
+    // Reminders follow the 4-hour cadence while neither a note nor a skip exists.
+    let first_due = at(10 + 4 * 60);
+    let reminded = apply(ctx(&policy, &[], first_due), &resolved, Intent::TimerDue).unwrap();
+    assert_eq!(
+        reminded.effects,
+        vec![Effect::AskForFixNote { reminder: 1 }]
+    );
+    let second_due = at(10 + 8 * 60);
+    assert_eq!(reminded.incident.timer.map(|t| t.due), Some(second_due));
+
+    let skip = |by: &str, reason: &str| Intent::SkipFixNote {
+        by: UserRef::slack(by),
+        reason: reason.into(),
+    };
+    let now = ctx(&policy, &[], at(300));
+    let incident = &reminded.incident;
+    assert_eq!(
+        apply(now, incident, skip("UALICE", "  \n ")).unwrap_err(),
+        Rejection::Empty { field: "reason" }
+    );
+    assert_eq!(
+        apply(now, incident, skip("UFRANK", "duplicate")).unwrap_err(),
+        Rejection::NotEligible { action: "skip" }
+    );
+    assert_eq!(
+        apply(now, incident, skip("UNOBODY", "duplicate")).unwrap_err(),
+        Rejection::UnknownPerson { action: "skip" }
+    );
+
+    let skipped = apply(now, incident, skip("UALICE", " duplicate of INC-3 ")).unwrap();
+    assert_eq!(skipped.incident.state, State::Closed);
+    assert_eq!(skipped.incident.closed_at, Some(at(300)));
+    assert_eq!(skipped.incident.timer, None);
+    assert_eq!(
+        skipped.incident.fix_note_skip,
+        Some(FixNoteSkip {
+            reason: "duplicate of INC-3".into(),
+            by: UserRef::slack("UALICE"),
+            at: at(300),
+        })
+    );
+    assert!(skipped.incident.has_knowledge_outcome());
+    let event = Event::FixNoteSkipped {
+        by: UserRef::slack("UALICE"),
+        reason: "duplicate of INC-3".into(),
+    };
+    assert_eq!(
+        skipped.timeline,
+        vec![Entry {
+            at: at(300),
+            event: event.clone()
+        }]
+    );
+    assert_eq!(
+        skipped.effects,
+        vec![Effect::Announce { event }, Effect::RefreshRoot]
+    );
+
+    // The reminder that was due next does nothing now, and nothing more can close it.
+    let late = apply(
+        ctx(&policy, &[], second_due),
+        &skipped.incident,
+        Intent::TimerDue,
+    )
+    .unwrap();
+    assert!(late.effects.is_empty() && late.timeline.is_empty());
+    assert_eq!(
+        apply(
+            ctx(&policy, &[], at(500)),
+            &skipped.incident,
+            skip("UALICE", "again")
+        )
+        .unwrap_err(),
+        Rejection::AlreadyClosed
+    );
+    assert_eq!(
+        apply(
+            ctx(&policy, &[], at(500)),
+            &skipped.incident,
+            Intent::AddFixNote {
+                note: note_by("UALICE", "Renewed", 500)
+            }
+        )
+        .unwrap_err(),
+        Rejection::AlreadyClosed
+    );
+}
+
+#[test]
+fn the_reporter_may_skip_but_not_before_the_incident_is_resolved() {
+    let policy = policy();
+    let incident = open(ctx(&policy, &[], t0()), IncidentId(1), request("sev1"))
+        .unwrap()
+        .incident;
+    let skip = Intent::SkipFixNote {
+        by: UserRef::slack("UREPORTER"),
+        reason: "no change was made".into(),
+    };
+    assert_eq!(
+        apply(ctx(&policy, &[], at(1)), &incident, skip.clone()).unwrap_err(),
+        Rejection::NotActive { state: State::Open }
+    );
+    let resolved = resolved_at_10(&policy);
+    let skipped = apply(ctx(&policy, &[], at(11)), &resolved, skip).unwrap();
+    assert_eq!(skipped.incident.state, State::Closed);
+}
+
+#[test]
+fn the_author_and_admins_edit_a_fix_note_and_the_old_text_is_kept() {
+    let policy = policy();
+    let resolved = resolved_at_10(&policy);
+    let edit = |by: &str, fix: &str| Intent::EditFixNote {
+        by: UserRef::slack(by),
+        note: note_by(by, fix, 999),
+    };
+    assert_eq!(
+        apply(ctx(&policy, &[], at(20)), &resolved, edit("UALICE", "x")).unwrap_err(),
+        Rejection::NoFixNote
+    );
+    let closed = apply(
+        ctx(&policy, &[], at(20)),
+        &resolved,
+        Intent::AddFixNote {
+            note: note_by("UALICE", "Renewed the certificate", 20),
+        },
+    )
+    .unwrap()
+    .incident;
+
+    let now = ctx(&policy, &[], at(30));
+    for stranger in ["UBOB", "UFRANK", "UNOBODY"] {
+        assert_eq!(
+            apply(now, &closed, edit(stranger, "rm -rf")).unwrap_err(),
+            Rejection::NotNoteAuthor,
+            "{stranger}"
+        );
+    }
+    assert_eq!(
+        apply(now, &closed, edit("UALICE", "  ")).unwrap_err(),
+        Rejection::Empty { field: "fix" }
+    );
+    assert_eq!(
+        apply(now, &closed, edit("UALICE", "Renewed the certificate")).unwrap_err(),
+        Rejection::Unchanged
+    );
+
+    let by_author = apply(now, &closed, edit("UALICE", "Rotated the key and renewed")).unwrap();
+    let note = by_author.incident.fix_note.clone().unwrap();
+    assert_eq!(note.fix, "Rotated the key and renewed");
+    assert_eq!(
+        (note.author.id.as_str(), note.written_at),
+        ("UALICE", at(20))
+    );
+    assert_eq!(by_author.incident.state, State::Closed);
+    assert_eq!(
+        by_author.incident.fix_note_history,
+        vec![FixNoteRevision {
+            note: closed.fix_note.clone().unwrap(),
+            edited_by: UserRef::slack("UALICE"),
+            edited_at: at(30),
+        }]
+    );
+    let event = Event::FixNoteEdited {
+        by: UserRef::slack("UALICE"),
+    };
+    assert_eq!(
+        by_author.effects,
+        vec![Effect::Announce { event }, Effect::PublishFixNote]
+    );
+
+    // erin is an admin: she may edit a note she did not write; the author stays alice.
+    let by_admin = apply(
+        ctx(&policy, &[], at(40)),
+        &by_author.incident,
+        edit("UERIN", "Renewed; renewal job re-enabled"),
+    )
+    .unwrap();
+    let note = by_admin.incident.fix_note.unwrap();
+    assert_eq!(note.author, UserRef::slack("UALICE"));
+    assert_eq!(by_admin.incident.fix_note_history.len(), 2);
+    assert_eq!(
+        by_admin.incident.fix_note_history[1].edited_by,
+        UserRef::slack("UERIN")
+    );
+}
+
 #[test]
 fn the_reporter_may_cancel_and_nobody_is_paged_after() {
     let policy = policy();

@@ -50,7 +50,7 @@ fn sample_args() -> Vec<(&'static str, FluentValue<'static>)> {
         "channel",
         "paged",
     ];
-    let numbers = ["step", "steps", "n", "round", "count"];
+    let numbers = ["step", "steps", "n", "round", "count", "skipped"];
     texts
         .into_iter()
         .map(|name| (name, FluentValue::from(name)))

@@ -2,7 +2,7 @@
 //!
 //! Platforms hand a pressed button's value back to the adapter as a string, possibly long
 //! after the card was posted, so the encoding is part of our interface: `ack:42`,
-//! `resolve:42`, `fix:42`. Never change an existing prefix; add new ones.
+//! `resolve:42`, `fix:42`, `fixedit:42`. Never change an existing prefix; add new ones.
 
 use std::fmt;
 use std::str::FromStr;
@@ -18,14 +18,17 @@ pub enum ActionKind {
     Resolve,
     /// Open the fix-note form.
     PostFix,
+    /// Open the fix-note form filled with the note, to edit it.
+    EditFix,
 }
 
 impl ActionKind {
     /// Every kind, for tests and exhaustive tables.
-    pub const ALL: [ActionKind; 3] = [
+    pub const ALL: [ActionKind; 4] = [
         ActionKind::Acknowledge,
         ActionKind::Resolve,
         ActionKind::PostFix,
+        ActionKind::EditFix,
     ];
 
     /// The prefix in the encoded form.
@@ -34,6 +37,7 @@ impl ActionKind {
             ActionKind::Acknowledge => "ack",
             ActionKind::Resolve => "resolve",
             ActionKind::PostFix => "fix",
+            ActionKind::EditFix => "fixedit",
         }
     }
 }
@@ -100,6 +104,7 @@ mod tests {
             (ActionKind::Acknowledge, "ack:42"),
             (ActionKind::Resolve, "resolve:42"),
             (ActionKind::PostFix, "fix:42"),
+            (ActionKind::EditFix, "fixedit:42"),
         ] {
             let action = Action {
                 kind,

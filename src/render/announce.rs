@@ -67,6 +67,15 @@ pub fn event_text(
         Event::Followed { by } => by_on_incident("announce-followed", by),
         Event::Resolved { by } => by_on_incident("announce-resolved", by),
         Event::FixNoteAdded { by } => by_on_incident("announce-fix-note-added", by),
+        Event::FixNoteSkipped { by, reason } => words.t(
+            "announce-fix-note-skipped",
+            &[
+                ("by", words.user(by).into()),
+                ("incident", incident.id.to_string().into()),
+                ("reason", markup.escape(reason).into()),
+            ],
+        ),
+        Event::FixNoteEdited { by } => by_on_incident("announce-fix-note-edited", by),
         Event::FixNoteRequested { reminder } => {
             fix_note_requested_text(&words, incident, *reminder)
         }
@@ -236,6 +245,8 @@ fn actor(event: &Event) -> Option<&UserRef> {
         | Event::Followed { by }
         | Event::Resolved { by }
         | Event::FixNoteAdded { by }
+        | Event::FixNoteSkipped { by, .. }
+        | Event::FixNoteEdited { by }
         | Event::Cancelled { by } => Some(by),
         _ => None,
     }

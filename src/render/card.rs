@@ -198,6 +198,7 @@ pub(crate) fn button(
         ActionKind::Acknowledge => "button-acknowledge",
         ActionKind::Resolve => "button-resolve",
         ActionKind::PostFix => "button-post-fix",
+        ActionKind::EditFix => "fix-note-edit-button",
     };
     Button {
         label: words.t(key, &[]),

@@ -42,7 +42,10 @@ pub(super) fn ask_card(
         ),
         summary: text.clone(),
         fields: Vec::new(),
-        hint: None,
+        hint: Some(words.t(
+            "fix-note-skip-hint",
+            &[("incident", incident.id.to_string().into())],
+        )),
         buttons: vec![card::button(&words, ActionKind::PostFix, incident, true)],
         fallback: text,
     }
@@ -73,8 +76,22 @@ pub(super) fn note_card(
         title: words.t("fix-note-title", &[("title", title.into())]),
         summary: words.summary(incident),
         fields: note_fields(&words, incident, note),
-        hint: None,
-        buttons: Vec::new(),
+        hint: incident.fix_note_history.last().map(|last| {
+            words.t(
+                "fix-note-edited",
+                &[
+                    ("by", words.user(&last.edited_by).into()),
+                    (
+                        "date",
+                        last.edited_at
+                            .format("%Y-%m-%d %H:%M UTC")
+                            .to_string()
+                            .into(),
+                    ),
+                ],
+            )
+        }),
+        buttons: vec![card::button(&words, ActionKind::EditFix, incident, false)],
         fallback,
     })
 }
@@ -137,6 +154,21 @@ pub struct FormField {
     pub label: String,
     /// The placeholder inside it.
     pub hint: String,
+    /// The text the input starts with; empty for a new entry.
+    pub value: String,
+}
+
+/// The fix-note form in `locale`, filled with `note` to edit it.
+pub fn fix_note_edit_form(locale: &str, note: &FixNote) -> FixNoteForm {
+    let mut form = fix_note_form(locale);
+    form.title = i18n::text(locale, "fix-note-form-edit-title", &[]);
+    form.submit = i18n::text(locale, "fix-note-form-save", &[]);
+    form.summary.value = note.summary.clone();
+    form.cause.value = note.cause.clone();
+    form.fix.value = note.fix.clone();
+    form.prevention.value = note.prevention.clone();
+    form.links.value = note.links.join("\n");
+    form
 }
 
 /// The fix-note form in `locale`.
@@ -145,6 +177,7 @@ pub fn fix_note_form(locale: &str) -> FixNoteForm {
     let field = |name: &str| FormField {
         label: t(&format!("fix-note-{name}")),
         hint: t(&format!("fix-note-form-{name}-hint")),
+        value: String::new(),
     };
     FixNoteForm {
         title: t("fix-note-form-title"),

@@ -15,7 +15,7 @@ use crate::engine::policy::{Path, Policy, Severity, Target};
 /// out, so help never offers something that only answers "not yet".
 const COMMANDS: &[&str] = &[
     "form", "open", "help", "ack", "resolve", "cancel", "status", "follow", "update", "reassign",
-    "severity", "why", "criteria", "away", "stats", "admin",
+    "severity", "why", "criteria", "kb", "away", "stats", "admin",
 ];
 
 /// The help text in `locale`.

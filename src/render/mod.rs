@@ -28,7 +28,7 @@ use crate::ports::Delivery;
 pub use action::{Action, ActionKind, NotAnAction};
 pub use announce::event_text;
 pub use card::{root_card, Button, ButtonStyle, Card, Field};
-pub use fix_note::{fix_note_form, FixNoteForm, FormField};
+pub use fix_note::{fix_note_edit_form, fix_note_form, FixNoteForm, FormField};
 pub use help::{criteria_text, help_text};
 pub use markup::{Markup, PlainMarkup};
 pub use related::{fix_line, related_text, FixLine};

@@ -35,6 +35,8 @@ pub fn rejection_reply(
             words.t("reply-not-active", &[("state", state.as_str().into())])
         }
         Rejection::AlreadyClosed => words.t("reply-already-closed", &[]),
+        Rejection::NoFixNote => words.t("reply-no-fix-note", &[]),
+        Rejection::NotNoteAuthor => words.t("reply-not-note-author", &[]),
         Rejection::UnknownSeverity(severity) => {
             let known = words.list(policy.severities.iter().map(|s| words.severity(&s.id)));
             words.t(

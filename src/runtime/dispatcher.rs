@@ -133,6 +133,7 @@ impl Escalator {
             incident,
             effect: entry.effect.clone(),
             root: self.store.root(id)?,
+            knowledge: self.store.knowledge_post(id)?,
             policy: self.policy(),
             attempt: entry.attempts,
         };

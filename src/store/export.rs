@@ -36,6 +36,10 @@ enum Record {
         incident: IncidentId,
         message: MessageRef,
     },
+    KnowledgePost {
+        incident: IncidentId,
+        message: MessageRef,
+    },
     Link {
         message: MessageRef,
         incident: IncidentId,
@@ -102,6 +106,17 @@ impl Store {
             };
             let message = decode("root", &value)?;
             write(Record::Root {
+                incident: IncidentId(incident),
+                message,
+            })?;
+        }
+        for item in t.knowledge_posts.iter() {
+            let (key, value) = item?;
+            let Some(incident) = keys::read_u64(&key) else {
+                continue;
+            };
+            let message = decode("knowledge post", &value)?;
+            write(Record::KnowledgePost {
                 incident: IncidentId(incident),
                 message,
             })?;
@@ -186,6 +201,12 @@ impl Store {
                 Record::Root { incident, message } => {
                     t.roots
                         .insert(keys::incident(incident), encode("root", &message)?)?;
+                }
+                Record::KnowledgePost { incident, message } => {
+                    t.knowledge_posts.insert(
+                        keys::incident(incident),
+                        encode("knowledge post", &message)?,
+                    )?;
                 }
                 Record::Link { message, incident } => {
                     t.links

@@ -19,6 +19,7 @@
 //! | `audit` | sequence | [`AuditRecord`] as JSON |
 //! | `links` | `MessageRef` as JSON | incident id |
 //! | `roots` | incident id | `MessageRef` as JSON |
+//! | `knowledge_posts` | incident id | the fix note's `MessageRef` in the knowledge channel |
 //! | `absences` | person id | `Vec<Absence>` as JSON |
 //! | `meta` | name | schema version, counters |
 
@@ -221,6 +222,7 @@ struct Trees {
     audit: sled::Tree,
     links: sled::Tree,
     roots: sled::Tree,
+    knowledge_posts: sled::Tree,
     absences: sled::Tree,
     meta: sled::Tree,
 }
@@ -236,12 +238,13 @@ impl Trees {
             audit: db.open_tree("audit")?,
             links: db.open_tree("links")?,
             roots: db.open_tree("roots")?,
+            knowledge_posts: db.open_tree("knowledge_posts")?,
             absences: db.open_tree("absences")?,
             meta: db.open_tree("meta")?,
         })
     }
 
-    fn all(&self) -> [&sled::Tree; 10] {
+    fn all(&self) -> [&sled::Tree; 11] {
         [
             &self.incidents,
             &self.timeline,
@@ -251,6 +254,7 @@ impl Trees {
             &self.audit,
             &self.links,
             &self.roots,
+            &self.knowledge_posts,
             &self.absences,
             &self.meta,
         ]
@@ -608,7 +612,8 @@ impl Store {
         self.flush().await
     }
 
-    /// Records what a delivery posted (the root message, linked messages) and deletes
+    /// Records what a delivery posted (the root message, the knowledge post, linked
+    /// messages) and deletes
     /// its outbox entry, in one transaction.
     pub async fn record_delivery(
         &self,
@@ -621,16 +626,24 @@ impl Store {
             .as_ref()
             .map(|root| encode("root", root))
             .transpose()?;
+        let knowledge = delivered
+            .knowledge
+            .as_ref()
+            .map(|post| encode("knowledge post", post))
+            .transpose()?;
         let mut linked = Vec::new();
         for message in delivered.root.iter().chain(&delivered.linked) {
             linked.push(encode("link", message)?);
         }
 
         let t = &self.trees;
-        (&t.roots, &t.links, &t.outbox)
-            .transaction(|(roots, links, outbox)| {
+        (&t.roots, &t.knowledge_posts, &t.links, &t.outbox)
+            .transaction(|(roots, knowledge_posts, links, outbox)| {
                 if let Some(root) = &root {
                     roots.insert(&keys::incident(incident), root.as_slice())?;
+                }
+                if let Some(post) = &knowledge {
+                    knowledge_posts.insert(&keys::incident(incident), post.as_slice())?;
                 }
                 for message in &linked {
                     links.insert(message.as_slice(), &keys::incident(incident))?;
@@ -689,6 +702,15 @@ impl Store {
             .roots
             .get(keys::incident(incident))?
             .map(|bytes| decode("root", &bytes))
+            .transpose()
+    }
+
+    /// The incident's fix note in the knowledge channel, once posted.
+    pub fn knowledge_post(&self, incident: IncidentId) -> Result<Option<MessageRef>, StoreError> {
+        self.trees
+            .knowledge_posts
+            .get(keys::incident(incident))?
+            .map(|bytes| decode("knowledge post", &bytes))
             .transpose()
     }
 

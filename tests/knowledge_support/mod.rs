@@ -51,6 +51,8 @@ pub fn closed_incident(note: &Note) -> Incident {
         paged: BTreeSet::new(),
         timer: None,
         fix_note_reminders: 0,
+        fix_note_skip: None,
+        fix_note_history: Vec::new(),
         fix_note: Some(FixNote {
             summary: note.title.to_owned(),
             cause: note.cause.to_owned(),

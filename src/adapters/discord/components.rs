@@ -201,7 +201,7 @@ pub fn text_message(text: &str) -> Value {
 }
 
 fn text_input(name: &str, field: &FormField, is_paragraph: bool, is_required: bool) -> Value {
-    json!({
+    let mut row = json!({
         "type": 1,
         "components": [{
             "type": 4,
@@ -211,7 +211,11 @@ fn text_input(name: &str, field: &FormField, is_paragraph: bool, is_required: bo
             "placeholder": cut(&field.hint, 100),
             "required": is_required,
         }],
-    })
+    });
+    if !field.value.is_empty() {
+        row["components"][0]["value"] = json!(cut(&field.value, 4000));
+    }
+    row
 }
 
 /// The fix-note modal for `incident`, as an interaction response.
@@ -299,6 +303,13 @@ pub fn escalate_command(policy: &Policy, descriptions: &CommandText) -> Value {
         ],
     }));
     subcommands.push(json!({
+        "type": 1, "name": "skip", "description": cut(&descriptions.verb("skip"), 100),
+        "options": [
+            {"type": 3, "name": "reason", "description": cut(&descriptions.reason, 100), "required": true, "max_length": 1000},
+            incident(false),
+        ],
+    }));
+    subcommands.push(json!({
         "type": 1, "name": "help", "description": cut(&descriptions.verb("help"), 100),
     }));
     json!({
@@ -325,6 +336,8 @@ pub struct CommandText {
     pub text: String,
     /// The user option.
     pub user: String,
+    /// The reason option of `skip`.
+    pub reason: String,
     /// The word introducing a counter-example.
     pub not_label: String,
     /// Descriptions of the other subcommands, by verb.
@@ -342,10 +355,11 @@ pub fn command_text(locale: &str) -> CommandText {
         incident: t("discord-option-incident"),
         text: t("discord-option-text"),
         user: t("discord-option-user"),
+        reason: t("discord-option-reason"),
         not_label: t("escalate-form-not"),
         verbs: [
             "ack", "resolve", "cancel", "status", "follow", "update", "reassign", "severity",
-            "help",
+            "skip", "help",
         ]
         .iter()
         .map(|verb| ((*verb).to_owned(), t(&format!("discord-command-{verb}"))))

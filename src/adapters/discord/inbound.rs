@@ -163,14 +163,28 @@ impl DiscordInbound {
         };
         let is_form = action
             .parse::<Action>()
-            .is_ok_and(|action| action.kind == ActionKind::PostFix);
+            .is_ok_and(|action| matches!(action.kind, ActionKind::PostFix | ActionKind::EditFix));
         if is_form {
             // A modal must be the first response, so this one is not deferred; the
-            // responder only names the form here, which takes no time.
-            if let Response::OpenFixNoteForm { incident } = self.responder.handle(request).await {
-                let form = render::fix_note_form(&self.locale_of(&user));
-                self.respond(component.id.get(), &path, &fix_note_modal(&form, incident))
-                    .await;
+            // responder only names the form (or a refusal) here, which takes no time.
+            match self.responder.handle(request).await {
+                Response::OpenFixNoteForm { incident, note } => {
+                    let locale = self.locale_of(&user);
+                    let form = match note {
+                        Some(note) => render::fix_note_edit_form(&locale, &note),
+                        None => render::fix_note_form(&locale),
+                    };
+                    self.respond(component.id.get(), &path, &fix_note_modal(&form, incident))
+                        .await;
+                }
+                Response::Reply(reply) => {
+                    let text = self.text_of(&reply, &user);
+                    let mut body = text_message(&text);
+                    body["flags"] = json!(EPHEMERAL);
+                    let body = json!({"type": callback::MESSAGE, "data": body});
+                    self.respond(component.id.get(), &path, &body).await;
+                }
+                _ => {}
             }
             return;
         }
@@ -369,6 +383,7 @@ pub fn command_text(options: &[CommandDataOption]) -> String {
             _ => format!("reassign{incident}"),
         },
         "severity" => format!("severity{incident} {}", string("severity")),
+        "skip" => format!("kb skip{incident} {}", string("reason")),
         "help" => "help".to_owned(),
         verb => format!("{verb}{incident}"),
     }

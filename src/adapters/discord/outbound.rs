@@ -105,22 +105,32 @@ impl DiscordChat {
         Ok(is_forum)
     }
 
+    /// Posts the fix note: a message in a text channel, or a post (a thread whose first
+    /// message has the thread's id) in a forum. Returns the message to edit later.
     async fn publish_fix_note(
         &self,
         channel: &str,
         title: &str,
         body: &Value,
-    ) -> Result<(), ChatError> {
+    ) -> Result<MessageRef, ChatError> {
         if !self.is_forum(channel).await? {
-            self.post(channel, body).await?;
-            return Ok(());
+            return self.post(channel, body).await;
         }
         let post = json!({"name": cut(title, 100), "message": body});
-        self.rest
+        let thread = self
+            .rest
             .post(&format!("/channels/{channel}/threads"), &post)
             .await
             .map_err(chat_error)?;
-        Ok(())
+        let thread_id = thread["id"].as_str().unwrap_or_default().to_owned();
+        let message_id = thread["message"]["id"]
+            .as_str()
+            .map_or_else(|| thread_id.clone(), str::to_owned);
+        Ok(MessageRef {
+            platform: Platform::Discord,
+            channel: thread_id,
+            id: message_id,
+        })
     }
 
     async fn call_webhook(&self, url: &str, body: &Value) -> Result<(), ChatError> {
@@ -188,11 +198,22 @@ impl DiscordChat {
             Target::User(_) => Ok(()),
             Target::Knowledge => {
                 let channel = team_channels(policy, incident)?.knowledge_channel.clone();
+                if let Some(post) = &delivery.knowledge {
+                    self.rest
+                        .patch(
+                            &format!("/channels/{}/messages/{}", post.channel, post.id),
+                            &body,
+                        )
+                        .await
+                        .map_err(chat_error)?;
+                    return Ok(());
+                }
                 let title = match &message.body {
                     Body::Card(card) => card.title.clone(),
                     _ => format!("INC-{}", incident.id.0),
                 };
-                self.publish_fix_note(&channel, &title, &body).await
+                delivered.knowledge = Some(self.publish_fix_note(&channel, &title, &body).await?);
+                Ok(())
             }
             Target::Webhook(name) => {
                 let Some(webhook) = policy.webhooks.get(name) else {

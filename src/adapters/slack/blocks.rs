@@ -135,7 +135,7 @@ pub fn text_content(text: &str) -> SlackMessageContent {
 }
 
 fn text_input(name: &str, field: &FormField, is_multiline: bool, is_optional: bool) -> Value {
-    json!({
+    let mut input = json!({
         "type": "input",
         "block_id": name,
         "optional": is_optional,
@@ -146,7 +146,11 @@ fn text_input(name: &str, field: &FormField, is_multiline: bool, is_optional: bo
             "multiline": is_multiline,
             "placeholder": {"type": "plain_text", "text": cut(&field.hint, 150)},
         },
-    })
+    });
+    if !field.value.is_empty() {
+        input["element"]["initial_value"] = json!(cut(&field.value, 3000));
+    }
+    input
 }
 
 /// The fix-note modal for `incident`.

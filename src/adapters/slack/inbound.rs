@@ -15,7 +15,7 @@ use tracing::{debug, instrument, warn, Instrument, Span};
 use crate::adapters::reply::reply_text;
 use crate::adapters::request::{Request, RequestKind};
 use crate::adapters::respond::{Reply, Responder, Response};
-use crate::engine::{IncidentId, Platform, UserRef};
+use crate::engine::{FixNote, IncidentId, Platform, UserRef};
 use crate::i18n;
 use crate::render::{self, FormField};
 
@@ -115,7 +115,16 @@ impl SlackInbound {
                     Err(reply) => text_content(&self.text_of(&reply, &user, Some(&channel))),
                 }
             }
-            Response::OpenFixNoteForm { .. } | Response::Nothing => SlackMessageContent::new(),
+            Response::OpenFixNoteForm { incident, note } => {
+                let view = self.fix_note_form(&user, incident, note.as_deref());
+                match self.open_view(&event.trigger_id, view).await {
+                    Ok(()) => SlackMessageContent::new(),
+                    Err(reply) => {
+                        text_content(&self.text_of(&reply, &user, Some(&event.channel_id.0)))
+                    }
+                }
+            }
+            Response::Nothing => SlackMessageContent::new(),
         };
         SlackCommandEventResponse::new(content)
     }
@@ -153,8 +162,14 @@ impl SlackInbound {
             tokio::spawn(handling.instrument(Span::current()));
             return;
         };
-        if let Response::Reply(reply) = self.responder.handle(request).await {
-            self.reply_later(channel, thread_ts, user, reply);
+        match self.responder.handle(request).await {
+            Response::Reply(reply) => self.reply_later(channel, thread_ts, user, reply),
+            // A mention carries no trigger id, so no form can open from it.
+            Response::OpenFixNoteForm { incident, .. } => {
+                let reply = Reply::NoFormHere { incident };
+                self.reply_later(channel, thread_ts, user, reply);
+            }
+            _ => {}
         }
     }
 
@@ -240,8 +255,8 @@ impl SlackInbound {
     ) {
         let user = request.user.clone();
         match self.responder.handle(request).await {
-            Response::OpenFixNoteForm { incident } => {
-                let view = self.fix_note_form(&user, incident);
+            Response::OpenFixNoteForm { incident, note } => {
+                let view = self.fix_note_form(&user, incident, note.as_deref());
                 if let Err(reply) = self.open_view(&trigger, view).await {
                     if let Some(channel) = channel {
                         self.reply_later(channel, None, user, reply);
@@ -289,6 +304,7 @@ impl SlackInbound {
         let field = |name: &str| FormField {
             label: t(&format!("escalate-form-{name}")),
             hint: t(&format!("escalate-form-{name}-hint")),
+            value: String::new(),
         };
         let text = EscalateFormText {
             title: t("escalate-form-title"),
@@ -300,11 +316,19 @@ impl SlackInbound {
         escalate_view(&text, &self.responder.escalator().policy(), channel)
     }
 
-    fn fix_note_form(&self, user: &UserRef, incident: IncidentId) -> serde_json::Value {
-        fix_note_view(
-            &render::fix_note_form(&self.locale_of(user, None)),
-            incident,
-        )
+    /// The fix-note form, empty for a new note or filled with `note` to edit it.
+    fn fix_note_form(
+        &self,
+        user: &UserRef,
+        incident: IncidentId,
+        note: Option<&FixNote>,
+    ) -> serde_json::Value {
+        let locale = self.locale_of(user, None);
+        let form = match note {
+            Some(note) => render::fix_note_edit_form(&locale, note),
+            None => render::fix_note_form(&locale),
+        };
+        fix_note_view(&form, incident)
     }
 
     async fn open_view(

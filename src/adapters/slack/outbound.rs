@@ -187,8 +187,11 @@ impl SlackChat {
             }
             Target::User(_) => Ok(()),
             Target::Knowledge => {
+                if let Some(post) = &delivery.knowledge {
+                    return self.update(post, content()).await;
+                }
                 let channel = team_channels(policy, incident)?.knowledge_channel.clone();
-                self.post(&channel, content(), None, false).await?;
+                delivered.knowledge = Some(self.post(&channel, content(), None, false).await?);
                 Ok(())
             }
             Target::Webhook(name) => {

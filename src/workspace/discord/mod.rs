@@ -688,10 +688,12 @@ fn route(shared: &Shared, method: &Method, path: &str, body: Value) -> Response 
         }
         ("PATCH", ["channels", channel, "messages", message]) => {
             let mut inner = shared.lock();
+            // A forum post's first message shares its id with the post's thread, and is
+            // edited through that thread, as Discord does.
             let Some(posted) = inner
                 .messages
                 .iter_mut()
-                .find(|m| m.id == *message && m.channel == *channel)
+                .find(|m| m.id == *message && (m.channel == *channel || m.id == *channel))
             else {
                 return (
                     StatusCode::NOT_FOUND,

@@ -88,6 +88,8 @@ announce-status-update = Update from { $by }: { $text }
 announce-followed = { $by } is following { $incident } and will get updates by direct message.
 announce-resolved = { $by } resolved { $incident }. Thank you, everyone who helped.
 announce-fix-note-added = { $by } posted the fix note, and { $incident } is closed. The note is in the knowledge channel for the next person.
+announce-fix-note-skipped = { $by } closed { $incident } without a fix note, because: { $reason }. Thank you for saying why; reminders stop here.
+announce-fix-note-edited = { $by } edited the fix note of { $incident }; the knowledge channel shows the new version.
 announce-fix-note-requested = Asked for the fix note of { $incident }.
 announce-fix-note-reminded = Reminded the thread about the fix note of { $incident } (reminder { $n }).
 announce-cancelled = { $by } cancelled { $incident }, and paging has stopped. Thank you, { $reporter }, for raising it: when in doubt, escalating is always the right call.
@@ -111,6 +113,11 @@ fix-note-author = Written by
 fix-note-empty = Not given
 fix-note-fallback = Fix note for { $title }: { $what }
 fix-note-form-title = Post the fix note
+fix-note-form-edit-title = Edit the fix note
+fix-note-form-save = Save
+fix-note-edited = Last edited by { $by } on { $date }
+fix-note-edit-button = Edit
+fix-note-skip-hint = Nothing to note (a duplicate, no change made)? Say why with “/escalate kb skip { $incident } REASON”, and the reminders stop.
 fix-note-form-submit = Post
 fix-note-form-summary-hint = What did people notice, and when?
 fix-note-form-cause-hint = Why did it happen?
@@ -125,6 +132,7 @@ reply-unknown-person = You're not in the escalation policy yet, so you can't { $
         [reassign] reassign
         [resolve] resolve
         [cancel] cancel
+        [skip] close
        *[other] change
     } incidents. An admin can add you.
 reply-not-eligible = Only people on this incident's path, their deputies and admins can { $action ->
@@ -132,6 +140,7 @@ reply-not-eligible = Only people on this incident's path, their deputies and adm
         [reassign] reassign
         [resolve] resolve
         [cancel] cancel
+        [skip] close it without a fix note
        *[other] change
     } it. If you can help, say so in the thread.
 reply-already-acknowledged = { $owner } has already taken this incident over. You can follow it to get updates.
@@ -143,6 +152,8 @@ reply-not-active = This incident is { $state ->
        *[cancelled] cancelled
     }, so that is no longer possible.
 reply-already-closed = The fix note for this incident is already captured. Thank you!
+reply-no-fix-note = This incident has no fix note to edit yet. Post one with the “Post fix note” button first.
+reply-not-note-author = Only the note's author and admins can edit this fix note, so nothing was changed. You can suggest the change in the incident thread.
 reply-unknown-severity = There's no severity named { $severity }. The severities are: { $known }.
 reply-unknown-team = There's no team named { $team }. The teams are: { $known }.
 reply-unknown-assignee = There's no one named { $person } in the escalation policy.
@@ -152,6 +163,7 @@ reply-empty = { $field ->
         [summary] Please add a short description of the problem.
         [update] The update is empty. Please write what changed.
         [fix] Please describe what fixed it.
+        [reason] Please say why there is nothing to note, for example “duplicate of INC-3” or “no change was made”.
        *[other] Please fill in the missing text.
     }
 
@@ -183,6 +195,7 @@ help-usage-why = /escalate why [INC-ID]
 help-usage-criteria = /escalate criteria
 help-usage-away = /escalate away [PERSON] [from DATE] until DATE [REASON] · away list · away cancel
 help-usage-stats = /escalate stats [30d] [TEAM]
+help-usage-kb = /escalate kb WORDS · kb edit INC-ID · kb skip [INC-ID] REASON
 help-usage-admin = /escalate admin show · audit [N] · deputy PERSON DEPUTY · holder TEAM POSITION PEOPLE · admins add|remove PERSON · emoji ack|resolve NAMES
 help-command-form = Open the form with the severity picker and each severity's criteria.
 help-command-open = Open an incident and page the right people.
@@ -199,6 +212,7 @@ help-command-why = Show the next page of an incident, by which step, and who was
 help-command-criteria = Show what counts as an incident, and what does not.
 help-command-away = Mark yourself away (admins: anyone), in your own time zone, so your deputy is paged.
 help-command-stats = Show where escalations stall, per severity.
+help-command-kb = Search the fix notes; edit a fix note (its author and admins); or close a resolved incident with nothing to note, saying why.
 help-command-admin = Admins only: show and change the live policy.
 help-thread-note = In an incident thread, mention me instead of typing the command, and leave out the incident id: @escalator ack.
 
@@ -221,6 +235,9 @@ reply-done-updated = Your update is posted to { $incident }.
 reply-done-reassigned = { $incident } is now with { $person }.
 reply-done-severity = { $incident } is now { $severity }.
 reply-done-fix-note = Thank you! The fix note for { $incident } is saved and shared in the knowledge channel.
+reply-done-fix-note-skipped = { $incident } is closed with nothing to note. Thank you for saying why.
+reply-done-fix-note-edited = The fix note for { $incident } is updated, in the search and in the knowledge channel.
+reply-no-form-here = I can't open a form from a mention. Type “/escalate kb edit { $incident }”, or press Edit on the note in the knowledge channel.
 reply-which-incident = Which incident do you mean? Add its id, like INC-7, or mention me in the incident's thread.
 reply-unknown-incident = There's no incident { $incident }.
 reply-unknown-user = I couldn't find “{ $name }” in the escalation policy. Mention the person, or use their id from the policy.
@@ -247,6 +264,7 @@ parse-missing-argument = “{ $verb }” needs { $expected ->
         [user] a person
         [severity] a severity
         [datetime] a date like 2026-12-24 or 2026-12-24T09:00
+        [reason] a reason, such as “duplicate of INC-3” or “no change was made”
        *[query] something to search for
     }: “/escalate { $usage }”.
 parse-not-an-incident = “{ $text }” is not an incident id. Incident ids look like INC-42.
@@ -282,6 +300,8 @@ discord-command-follow = Get the incident's updates
 discord-command-update = Post an update to the incident
 discord-command-reassign = Hand the incident to someone else
 discord-command-severity = Change the incident's severity
+discord-option-reason = Why there is nothing to note, e.g. a duplicate of INC-3
+discord-command-skip = Close a resolved incident with nothing to note, saying why
 discord-command-help = How escalating works, with each severity's criteria
 
 ## Absences
@@ -324,7 +344,8 @@ stats-count = { $count ->
 stats-ack = Time to acknowledge: median { $ack }, p90 { $what }. Time to resolve: median { $resolve }.
 stats-first-step = Acknowledged at the first step: { $what }. Deputy fallbacks: { $n }.
 stats-timeouts = Timeouts per step: { $steps }. Per person: { $people }.
-stats-fix-notes = Fix notes: { $n } captured, { $count } missing.
+stats-fix-notes = Fix notes: { $n } captured, { $skipped } closed with nothing to note, { $count } missing.
+stats-skip-reasons = Nothing to note: { $what }.
 
 ## Admin commands
 

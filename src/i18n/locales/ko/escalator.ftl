@@ -89,6 +89,8 @@ announce-status-update = { $by }님의 업데이트: { $text }
 announce-followed = 이제 { $by }님도 { $incident } 건의 소식을 DM으로 받아요.
 announce-resolved = { $by }님이 { $incident } 건을 해결했어요. 함께해 주신 모든 분께 감사해요.
 announce-fix-note-added = { $by }님이 해결 노트를 남겨 주셔서 { $incident } 건을 종료했어요. 다음 분을 위해 노트를 지식 공유 채널에 올렸어요.
+announce-fix-note-skipped = { $by }님이 { $incident } 건을 해결 노트 없이 종료했어요. 이유: { $reason }. 이유를 남겨 주셔서 감사해요. 알림은 여기서 멈춰요.
+announce-fix-note-edited = { $by }님이 { $incident } 건의 해결 노트를 고쳤어요. 지식 공유 채널에도 새 내용이 반영되었어요.
 announce-fix-note-requested = { $incident } 건의 해결 노트를 요청했어요.
 announce-fix-note-reminded = { $incident } 건의 해결 노트를 다시 요청했어요({ $n }번째 알림).
 announce-cancelled = { $by }님이 { $incident } 건을 취소해서 호출을 멈췄어요. { $reporter }님, 알려 주셔서 감사해요. 애매할 때는 에스컬레이션하는 것이 언제나 옳은 선택이에요.
@@ -112,6 +114,11 @@ fix-note-author = 작성자
 fix-note-empty = 없음
 fix-note-fallback = { $title } 해결 노트: { $what }
 fix-note-form-title = 해결 노트 작성
+fix-note-form-edit-title = 해결 노트 고치기
+fix-note-form-save = 저장
+fix-note-edited = 마지막 수정: { $by }, { $date }
+fix-note-edit-button = 고치기
+fix-note-skip-hint = 남길 내용이 없나요(중복, 변경 없음 등)? “/escalate kb skip { $incident } 이유”로 이유를 남기면 알림이 멈춰요.
 fix-note-form-submit = 올리기
 fix-note-form-summary-hint = 언제, 어떤 문제가 있었나요?
 fix-note-form-cause-hint = 왜 일어났나요?
@@ -126,6 +133,7 @@ reply-unknown-person = 아직 에스컬레이션 정책에 등록되지 않아�
         [reassign] 넘길
         [resolve] 해결 처리할
         [cancel] 취소할
+        [skip] 해결 노트 없이 종료할
        *[other] 변경할
     } 수 없어요. 관리자에게 등록을 요청해 주세요.
 reply-not-eligible = 이 인시던트를 { $action ->
@@ -133,6 +141,7 @@ reply-not-eligible = 이 인시던트를 { $action ->
         [reassign] 넘길
         [resolve] 해결 처리할
         [cancel] 취소할
+        [skip] 해결 노트 없이 종료할
        *[other] 변경할
     } 수 있는 사람은 에스컬레이션 경로에 있는 분과 그 대리인, 관리자예요. 도울 수 있다면 스레드에 알려 주세요.
 reply-already-acknowledged = 이미 { $owner }님이 이 인시던트를 맡고 있어요. 팔로우하면 소식을 받을 수 있어요.
@@ -144,6 +153,8 @@ reply-not-active = 이 인시던트는 { $state ->
        *[cancelled] 취소되어서
     } 지금은 할 수 없어요.
 reply-already-closed = 이 인시던트의 해결 노트는 이미 등록되어 있어요. 감사해요!
+reply-no-fix-note = 이 인시던트에는 아직 고칠 해결 노트가 없어요. 먼저 “해결 노트 작성” 버튼으로 노트를 남겨 주세요.
+reply-not-note-author = 이 해결 노트는 작성자와 관리자만 고칠 수 있어서 아무것도 바꾸지 않았어요. 인시던트 스레드에 고칠 내용을 제안해 주세요.
 reply-unknown-severity = 없는 심각도예요: { $severity }. 사용할 수 있는 심각도: { $known }
 reply-unknown-team = 없는 팀이에요: { $team }. 등록된 팀: { $known }
 reply-unknown-assignee = 에스컬레이션 정책에 없는 사람이에요: { $person }
@@ -153,6 +164,7 @@ reply-empty = { $field ->
         [summary] 어떤 문제인지 짧게 설명해 주세요.
         [update] 업데이트 내용이 비어 있어요. 무엇이 바뀌었는지 적어 주세요.
         [fix] 무엇으로 해결했는지 적어 주세요.
+        [reason] 남길 내용이 없는 이유를 적어 주세요. 예: “INC-3과 중복”, “변경 사항 없음”.
        *[other] 빠진 내용을 채워 주세요.
     }
 
@@ -184,6 +196,7 @@ help-usage-why = /escalate why [INC-번호]
 help-usage-criteria = /escalate criteria
 help-usage-away = /escalate away [사람] [from 날짜] until 날짜 [사유] · away list · away cancel
 help-usage-stats = /escalate stats [30d] [팀]
+help-usage-kb = /escalate kb 검색어 · kb edit INC-번호 · kb skip [INC-번호] 이유
 help-usage-admin = /escalate admin show · audit [N] · deputy 사람 대리인 · holder 팀 역할 사람들 · admins add|remove 사람 · emoji ack|resolve 이름들
 help-command-form = 심각도와 기준을 보면서 고를 수 있는 양식을 열어요.
 help-command-open = 인시던트를 열고 맡아야 할 분을 호출해요.
@@ -200,6 +213,7 @@ help-command-why = 인시던트의 다음 호출과 단계, 건너뛴 사람을 
 help-command-criteria = 무엇이 인시던트이고 무엇이 아닌지 보여 줘요.
 help-command-away = 본인의 부재를 표시해요(관리자는 누구든). 본인 시간대 기준이며, 그동안 대리인이 호출돼요.
 help-command-stats = 심각도별로 에스컬레이션이 어디서 멈추는지 보여 줘요.
+help-command-kb = 해결 노트를 검색하고, 해결 노트를 고치거나(작성자와 관리자), 해결된 인시던트를 남길 내용이 없다는 이유와 함께 종료해요.
 help-command-admin = 관리자 전용: 현재 정책을 보고 바꿔요.
 help-thread-note = 인시던트 스레드 안에서는 명령 대신 저를 멘션하고 인시던트 번호를 생략해도 돼요: @escalator ack
 
@@ -219,6 +233,9 @@ reply-done-updated = { $incident } 건에 업데이트를 올렸어요.
 reply-done-reassigned = 이제 { $person }님이 { $incident } 건을 담당해요.
 reply-done-severity = { $incident } 건의 심각도를 { $severity }(으)로 바꿨어요.
 reply-done-fix-note = 감사해요! { $incident } 건의 해결 노트를 저장하고 지식 채널에 공유했어요.
+reply-done-fix-note-skipped = { $incident } 건을 해결 노트 없이 종료했어요. 이유를 남겨 주셔서 감사해요.
+reply-done-fix-note-edited = { $incident } 건의 해결 노트를 고쳤어요. 검색과 지식 채널에도 반영했어요.
+reply-no-form-here = 멘션으로는 입력 창을 열 수 없어요. “/escalate kb edit { $incident }”를 입력하거나 지식 공유 채널의 노트에서 고치기 버튼을 눌러 주세요.
 reply-which-incident = 어떤 인시던트인가요? INC-7처럼 번호를 붙이거나, 인시던트 스레드에서 저를 멘션해 주세요.
 reply-unknown-incident = { $incident } 건은 없어요.
 reply-unknown-user = 에스컬레이션 정책에서 “{ $name }”님을 찾지 못했어요. 그 사람을 멘션하거나 정책에 있는 아이디를 써 주세요.
@@ -242,6 +259,7 @@ parse-missing-argument = “{ $verb }” 명령에는 { $expected ->
         [user] 사람이
         [severity] 심각도가
         [datetime] 2026-12-24 또는 2026-12-24T09:00 같은 날짜가
+        [reason] “INC-3과 중복”, “변경 사항 없음” 같은 이유가
        *[query] 검색어가
     } 필요해요: “/escalate { $usage }”
 parse-not-an-incident = “{ $text }”은(는) 인시던트 번호가 아니에요. 인시던트 번호는 INC-42처럼 생겼어요.
@@ -277,6 +295,8 @@ discord-command-follow = 인시던트의 업데이트를 받아 봅니다
 discord-command-update = 인시던트에 업데이트를 올립니다
 discord-command-reassign = 인시던트를 다른 사람에게 넘깁니다
 discord-command-severity = 인시던트의 심각도를 바꿉니다
+discord-option-reason = 남길 내용이 없는 이유, 예: INC-3과 중복
+discord-command-skip = 해결된 인시던트를 이유와 함께 해결 노트 없이 종료합니다
 discord-command-help = 에스컬레이션 방법과 심각도별 기준
 
 ## 부재
@@ -315,7 +335,8 @@ stats-count = 인시던트 { $count }건
 stats-ack = 확인까지 걸린 시간: 중앙값 { $ack }, p90 { $what }. 해결까지 걸린 시간: 중앙값 { $resolve }.
 stats-first-step = 첫 단계에서 확인된 비율: { $what }. 대리인에게 넘어간 횟수: { $n }.
 stats-timeouts = 단계별 시간 초과: { $steps }. 사람별: { $people }.
-stats-fix-notes = 수정 기록: 작성 { $n }건, 누락 { $count }건.
+stats-fix-notes = 해결 노트: 작성 { $n }건, 남길 내용 없음 { $skipped }건, 누락 { $count }건.
+stats-skip-reasons = 남길 내용 없음: { $what }.
 
 ## 관리자 명령
 
