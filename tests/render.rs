@@ -211,6 +211,7 @@ fn render(team_locale: &str, incident: &Incident, effect: Effect) -> Vec<Message
         root: None,
         policy: Arc::new(policy(team_locale)),
         attempt: 0,
+        key: None,
     };
     render_effect(&delivery, &PolicyLocale, &PlainMarkup).messages
 }
@@ -1214,6 +1215,7 @@ fn platform_markup_is_used_for_mentions_and_user_text() {
             root: None,
             policy: Arc::new(policy.clone()),
             attempt: 0,
+            key: None,
         },
         &PolicyLocale,
         &Tagged,
