@@ -12,7 +12,7 @@
 //!
 //! A test drives it as people would ([`DiscordWorkspace::slash`], [`click`], [`submit`],
 //! [`react`], [`unreact`]), sees every REST call it received ([`DiscordWorkspace::calls`])
-//! and injects faults ([`DiscordWorkspace::fail_next`]).
+//! and injects faults ([`DiscordWorkspace::fail_next`], [`DiscordWorkspace::answer_late`]).
 //!
 //! [`click`]: DiscordWorkspace::click
 //! [`submit`]: DiscordWorkspace::submit
@@ -167,6 +167,8 @@ struct Inner {
     intents: Option<u64>,
     commands: Vec<Value>,
     interaction_tokens: HashMap<String, String>,
+    /// Calls answered late: done at once, answered after the delay.
+    late_answers: VecDeque<(Method, String, Duration)>,
     /// The bot's nonces: the message each created, and when.
     nonces: HashMap<String, (String, std::time::Instant)>,
     reconnect: u32,
@@ -546,6 +548,16 @@ impl DiscordWorkspace {
 
     /// Answers the next REST call whose method is `method` and whose path contains
     /// `path_contains` with `status` and `body`. A 429 also gets `Retry-After`.
+    /// Makes the next REST call with `method` whose path contains `path_contains` take
+    /// effect at once but get its answer only after `delay`: Discord did it, the answer
+    /// is late (or lost, when the bot gives up or dies first).
+    pub fn answer_late(&self, method: Method, path_contains: &str, delay: Duration) {
+        self.shared
+            .lock()
+            .late_answers
+            .push_back((method, path_contains.to_owned(), delay));
+    }
+
     pub fn fail_next(&self, method: Method, path_contains: &str, status: u16, body: Value) {
         let mut headers = Vec::new();
         if status == 429 {
@@ -612,8 +624,19 @@ async fn rest(
         }
         return response;
     }
+    let late = {
+        let mut inner = shared.lock();
+        let position = inner
+            .late_answers
+            .iter()
+            .position(|(m, part, _)| *m == method && path.contains(part.as_str()));
+        position.and_then(|at| inner.late_answers.remove(at))
+    };
     let response = route(&shared, &method, &path, body);
     shared.changed.notify_waiters();
+    if let Some((_, _, delay)) = late {
+        tokio::time::sleep(delay).await;
+    }
     response
 }
 
