@@ -317,50 +317,71 @@ fn count_in_logs(logs: &Path, text: &str) -> usize {
         .sum()
 }
 
+/// Everything the bot told anyone, with where: answers to commands (in the socket
+/// acknowledgement or through the response URL), ephemeral replies, and its messages in
+/// channels, threads and direct messages.
+fn told(workspace: &SlackWorkspace) -> Vec<(String, String)> {
+    let mut told = Vec::new();
+    for ack in workspace.acks() {
+        if let Some(payload) = ack.payload {
+            told.push(("a command's answer".to_owned(), payload.to_string()));
+        }
+    }
+    for reply in workspace.responses() {
+        told.push(("a reply".to_owned(), reply.body.to_string()));
+    }
+    for user in [REPORTER, ALICE, BOB, CAROL] {
+        for ephemeral in workspace.ephemerals(user) {
+            told.push(("an ephemeral reply".to_owned(), ephemeral.text));
+        }
+    }
+    for message in workspace.all_messages().iter().filter(|m| m.is_bot) {
+        let place = if message.channel == KNOWLEDGE {
+            "the knowledge channel".to_owned()
+        } else {
+            format!("a message in {}", message.channel)
+        };
+        told.push((place, seen(message)));
+    }
+    told
+}
+
 /// Incidents, acks, resolutions and fix notes people were told about are in the store.
 fn check_nothing_told_is_missing(workspace: &SlackWorkspace, store: &Store, seed: u64) {
-    let mut told: Vec<(String, u64)> = Vec::new();
-    for ack in workspace.acks() {
-        let Some(payload) = ack.payload else { continue };
-        for number in incidents_named(&payload.to_string()) {
-            told.push(("a command's answer".to_owned(), number));
-        }
-    }
-    for message in workspace.all_messages().iter().filter(|m| m.is_bot) {
-        for number in incidents_named(&seen(message)) {
-            told.push((format!("a message in {}", message.channel), number));
-        }
-    }
-    assert!(!told.is_empty(), "seed {seed}: the run opened no incident");
-    for (where_told, number) in &told {
-        assert!(
-            store.incident(IncidentId(*number)).unwrap().is_some(),
-            "seed {seed}: INC-{number} was named in {where_told} but is not stored"
-        );
-    }
-
-    for message in workspace.all_messages().iter().filter(|m| m.is_bot) {
-        let text = seen(message);
-        for number in incidents_named(&text) {
+    let told = told(workspace);
+    assert!(
+        told.iter()
+            .any(|(_, text)| !incidents_named(text).is_empty()),
+        "seed {seed}: the run opened no incident"
+    );
+    for (place, text) in &told {
+        for number in incidents_named(text) {
+            let Some(incident) = store.incident(IncidentId(number)).unwrap() else {
+                panic!("seed {seed}: INC-{number} was named in {place} but is not stored: {text}");
+            };
             let timeline = store.timeline(IncidentId(number)).unwrap();
             let has = |wanted: fn(&Event) -> bool| timeline.iter().any(|e| wanted(&e.event));
-            if text.contains(&format!("has taken over INC-{number}")) {
+            let says = |phrase: &str| text.contains(&phrase.replace('#', &number.to_string()));
+
+            if says("has taken over INC-#") {
                 assert!(
                     has(|e| matches!(e, Event::Acknowledged { .. })),
-                    "seed {seed}: the thread says INC-{number} was taken over; the store does not"
+                    "seed {seed}: {place} says INC-{number} was taken over; the store does not"
                 );
             }
-            if text.contains(&format!("resolved INC-{number}")) {
+            if says("resolved INC-#") || says("INC-# is resolved") {
                 assert!(
                     has(|e| matches!(e, Event::Resolved { .. })),
-                    "seed {seed}: the thread says INC-{number} was resolved; the store does not"
+                    "seed {seed}: {place} says INC-{number} was resolved; the store does not"
                 );
             }
-            if message.channel == KNOWLEDGE || text.contains("posted the fix note") {
-                let incident = store.incident(IncidentId(number)).unwrap().unwrap();
+            let is_fix_note = place == "the knowledge channel"
+                || says("fix note for INC-# is saved")
+                || says("posted the fix note, and INC-# is closed");
+            if is_fix_note {
                 assert!(
                     incident.fix_note.is_some(),
-                    "seed {seed}: INC-{number}'s fix note was published but is not stored"
+                    "seed {seed}: {place} shows INC-{number}'s fix note; the store has none"
                 );
             }
         }

@@ -63,6 +63,7 @@ impl SlackChat {
             {
                 info!(
                     channel = post.channel,
+                    delivery_key = key.as_str(),
                     "message found posted by an earlier attempt; not sent again"
                 );
                 return Ok(found);
