@@ -54,6 +54,8 @@ impl Escalator {
 /// alone is unique in one data folder; the time keeps keys apart should a folder ever be
 /// rolled back to a copy whose sequence numbers were reused since.
 pub(crate) fn delivery_key(seq: u64, entry: &OutboxEntry) -> DeliveryKey {
+    // Entries written before `enqueued_at` existed have no time: the lookup then reads
+    // as far back as it reads at all, which finds at least as much.
     let queued_at = entry.enqueued_at.unwrap_or_default();
     DeliveryKey {
         entry: format!("{seq}-{}", queued_at.timestamp_millis()),
