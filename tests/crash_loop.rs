@@ -10,6 +10,8 @@
 //!   never hears so) must not page the person again after the restart.
 //! - SIGTERM lets a slow delivery finish within `[shutdown] grace`, or leaves it in the
 //!   outbox for the next start, which sends it once.
+//! - A delivery that failed half-way is retried without repeating the half that went
+//!   out.
 
 mod support;
 
@@ -629,4 +631,59 @@ async fn a_delivery_that_outlasts_the_grace_stays_in_the_outbox_for_the_next_sta
     expect(&workspace, "the re-page", |ws| ws.dms(ALICE).len() >= 2).await;
     assert!(bot.terminate().await.success());
     assert_eq!(first_pages(&workspace), 1, "the page was sent once");
+}
+
+/// Not only crashes: a delivery that fails half-way is retried without repeating the
+/// half that went out. Two followers get an update by direct message; Slack refuses
+/// the second one once, and the retry must not send the first follower a second copy.
+#[tokio::test]
+async fn a_retry_after_a_half_done_delivery_does_not_repeat_the_done_half() {
+    let workspace = workspace(options()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_in(dir.path(), &workspace, None);
+    let guest_dm = dm_channel_of(&workspace, GUEST).await;
+    let mut bot = start(&workspace, &config, dir.path().join("bot.log")).await;
+
+    workspace
+        .slash_command(REPORTER, PAYMENTS, "sev2 Refunds are stuck")
+        .await
+        .unwrap();
+    for follower in [BOB, GUEST] {
+        workspace
+            .slash_command(follower, PAYMENTS, "follow INC-1")
+            .await
+            .unwrap();
+    }
+    expect(&workspace, "both follows announced", |ws| {
+        thread_count(ws, "is following INC-1") == 2
+    })
+    .await;
+
+    // Followers are notified in the order of their user ids: Bob, then the guest.
+    workspace.inject(FaultRule::new("chat.postMessage", Fault::Status(500)).for_channel(&guest_dm));
+    workspace
+        .slash_command(REPORTER, PAYMENTS, "update INC-1 rollback is running")
+        .await
+        .unwrap();
+    let updates = |ws: &SlackWorkspace, user: &str| {
+        ws.dms(user)
+            .iter()
+            .filter(|m| m.text.contains("rollback is running"))
+            .count()
+    };
+    expect(&workspace, "the guest's update after the retry", |ws| {
+        updates(ws, GUEST) == 1
+    })
+    .await;
+    assert!(bot.terminate().await.success());
+    assert_eq!(
+        workspace
+            .calls_to("chat.postMessage")
+            .iter()
+            .filter(|call| call.status == 500)
+            .count(),
+        1,
+        "the guest's update failed once"
+    );
+    assert_eq!(updates(&workspace, BOB), 1, "Bob got the update once");
 }
