@@ -111,6 +111,7 @@ impl Bot {
         let audit = store.audit(usize::MAX)?;
         let policy = crate::config::change::replay(config.policy.clone(), &audit);
         let escalator = Escalator::new(store, Arc::new(policy), clock);
+        escalator.set_shutdown_grace(config.settings.shutdown.grace);
         let counting = Arc::clone(&escalator);
         tokio::spawn(async move {
             if let Err(error) = counting.count_incidents().await {

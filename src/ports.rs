@@ -39,6 +39,35 @@ pub struct Delivery {
     pub policy: Arc<Policy>,
     /// How many earlier attempts failed.
     pub attempt: u32,
+    /// Names the messages this delivery posts, so that a resend finds them; `None` when
+    /// the delivery does not come from the outbox.
+    pub key: Option<DeliveryKey>,
+}
+
+/// The identity of one outbox entry on the platform.
+///
+/// Adapters tag every message they post for the entry with [`DeliveryKey::message_key`]
+/// (Slack message metadata, a Discord nonce). When the entry may already have been
+/// delivered (a previous attempt was cut short by a crash, a shutdown or a failure after
+/// the platform got the call), they look for a message carrying the key before posting
+/// it again, and reuse it when found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeliveryKey {
+    /// Unique per outbox entry in one data folder, and stable across attempts.
+    pub entry: String,
+    /// Whether an earlier attempt may have reached the platform.
+    pub maybe_delivered: bool,
+    /// When the entry was queued; nothing carrying the key was posted before it.
+    pub queued_at: Timestamp,
+}
+
+impl DeliveryKey {
+    /// The key of the `ordinal`th message (from 0) the entry posts to `channel`. Keys are
+    /// counted per channel so that a resend which renders the same messages finds each
+    /// one where it was posted, even when the list of recipients changed in between.
+    pub fn message_key(&self, channel: &str, ordinal: usize) -> String {
+        format!("{}/{channel}/{ordinal}", self.entry)
+    }
 }
 
 /// What a delivery posted that the store must remember.

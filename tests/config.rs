@@ -336,3 +336,23 @@ fn the_http_listener_address_is_checked_and_the_old_slack_key_points_to_it() {
         ]
     );
 }
+
+#[test]
+fn the_shutdown_grace_defaults_to_ten_seconds_and_must_be_a_duration() {
+    assert_eq!(example().settings.shutdown.grace, Duration::from_secs(10));
+
+    let dir = tempfile::tempdir().unwrap();
+    copy_files(&Path::new(FIXTURES).join("base"), dir.path());
+    let settings = dir.path().join("escalator.toml");
+    let text = std::fs::read_to_string(&settings).unwrap();
+    std::fs::write(&settings, format!("{text}\n[shutdown]\ngrace = \"90s\"\n")).unwrap();
+    let config = Config::load(dir.path()).unwrap();
+    assert_eq!(config.settings.shutdown.grace, Duration::from_secs(90));
+
+    let errors = errors_of("bad-shutdown");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with("escalator.toml:5:9: shutdown.grace: `soon` is not a duration"),
+        "{errors:?}"
+    );
+}

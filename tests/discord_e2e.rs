@@ -185,10 +185,15 @@ async fn started_with(
         incident_channel,
         knowledge_channel,
     );
-    let log = dir.path().join("bot.log");
+    let bot = spawn(&workspace, &config, dir.path().join("bot.log")).await;
+    (workspace, dir, bot)
+}
+
+/// Runs the bot on `config` and waits until it is connected and its commands are set.
+async fn spawn(workspace: &DiscordWorkspace, config: &Path, log: PathBuf) -> Bot {
     let child = Command::new(env!("CARGO_BIN_EXE_escalator"))
         .args(["run", "--config"])
-        .arg(&config)
+        .arg(config)
         .env("TEST_DISCORD_TOKEN", TOKEN)
         .env("RUST_LOG", "debug")
         .stdout(Stdio::null())
@@ -206,7 +211,7 @@ async fn started_with(
         "the bot never connected; log:\n{}",
         bot.log_text()
     );
-    (workspace, dir, bot)
+    bot
 }
 
 async fn expect(
@@ -850,4 +855,53 @@ async fn an_interaction_delivered_twice_acts_once_and_withdraws_the_second_respo
         })
         .count();
     assert_eq!(opened, 1, "the retried command opened a second incident");
+}
+
+#[tokio::test]
+async fn a_root_posted_just_before_a_kill_is_returned_by_its_nonce_not_posted_again() {
+    let workspace = workspace().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &workspace.base_url(), INCIDENTS, KNOWLEDGE);
+    let mut bot = spawn(&workspace, &config, dir.path().join("first.log")).await;
+
+    // Discord takes the root message at once but answers late; the bot dies meanwhile.
+    workspace.answer_late(
+        Method::POST,
+        &format!("/channels/{INCIDENTS}/messages"),
+        Duration::from_secs(60),
+    );
+    open(&workspace, "Refunds are stuck");
+    expect(&workspace, &bot, "the root message", |ws| {
+        root(ws).is_some()
+    })
+    .await;
+    let _ = bot.child.kill();
+    let _ = bot.child.wait();
+    expect(&workspace, &bot, "the gateway connection to close", |ws| {
+        !ws.is_connected()
+    })
+    .await;
+
+    let bot = spawn(&workspace, &config, dir.path().join("second.log")).await;
+    expect(&workspace, &bot, "Alice's page", |ws| {
+        !dms(ws, ALICE).is_empty()
+    })
+    .await;
+    let roots = workspace.messages_in(INCIDENTS);
+    assert_eq!(roots.len(), 1, "one root message; log:\n{}", bot.log_text());
+    let resent = workspace
+        .calls()
+        .iter()
+        .filter(|call| {
+            call.method == "POST" && call.path == format!("/channels/{INCIDENTS}/messages")
+        })
+        .count();
+    assert_eq!(
+        resent, 2,
+        "the restarted bot sent the root again, with its nonce"
+    );
+    assert!(
+        thread_count(&workspace, "<@1000000000000000101>") >= 1,
+        "paging goes on in the thread"
+    );
 }

@@ -214,6 +214,7 @@ fn render(team_locale: &str, incident: &Incident, effect: Effect) -> Vec<Message
         knowledge: None,
         policy: Arc::new(policy(team_locale)),
         attempt: 0,
+        key: None,
     };
     render_effect(&delivery, &PolicyLocale, &PlainMarkup).messages
 }
@@ -1229,6 +1230,7 @@ fn platform_markup_is_used_for_mentions_and_user_text() {
             knowledge: None,
             policy: Arc::new(policy.clone()),
             attempt: 0,
+            key: None,
         },
         &PolicyLocale,
         &Tagged,

@@ -503,6 +503,7 @@ async fn the_outbox_keeps_order_and_records_deliveries() {
                 attempts: 2,
                 not_before: Some(at("2024-05-01T10:00:04Z")),
                 enqueued_at: Some(at("2024-05-01T10:00:00Z")),
+                in_flight: false,
             }
         )]
     );
@@ -718,4 +719,45 @@ fn an_import_with_a_bad_line_writes_nothing() {
         matches!(error, StoreError::Import { line: 1, .. }),
         "{error:?}"
     );
+}
+
+#[tokio::test]
+async fn an_entry_marked_in_flight_is_still_marked_after_a_reopen_and_a_failed_attempt() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    {
+        let store = open(dir.path());
+        store.commit(opening()).await.expect("commits");
+        let (seq, entry) = store.outbox().expect("reads")[0].clone();
+        assert!(!entry.in_flight, "a new entry has not been tried");
+
+        store.outbox_mark_in_flight(seq).await.expect("marks");
+        store
+            .outbox_mark_in_flight(seq)
+            .await
+            .expect("marking again is harmless");
+        store
+            .outbox_retry_later(seq, at("2024-05-01T10:00:04Z"), 1)
+            .await
+            .expect("records the failure");
+    }
+
+    let store = open(dir.path());
+    let entries = store.outbox().expect("reads");
+    let marked: Vec<bool> = entries.iter().map(|(_, entry)| entry.in_flight).collect();
+    assert!(marked[0], "the mark is on disk: {entries:?}");
+    assert!(
+        marked[1..].iter().all(|is| !is),
+        "only the tried entry is marked"
+    );
+    assert_eq!(entries[0].1.attempts, 1);
+
+    // An entry that is gone is not brought back by a late mark.
+    let seq = entries[0].0;
+    store.outbox_done(seq).await.expect("deletes");
+    store.outbox_mark_in_flight(seq).await.expect("ignores");
+    assert!(store
+        .outbox()
+        .expect("reads")
+        .iter()
+        .all(|(s, _)| *s != seq));
 }

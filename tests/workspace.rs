@@ -1174,3 +1174,247 @@ async fn a_late_slash_command_ack_shows_operation_timeout() {
     assert!(shown[0].text.contains("operation_timeout"));
     assert_eq!(workspace.acks().len(), 0);
 }
+
+fn tagged(text: &str, key: &str) -> SlackMessageContent {
+    text_content(text).with_metadata(
+        SlackMessageMetadata::new("escalator_delivery".into()).with_event_payload(
+            std::collections::HashMap::from([("delivery_key".to_owned(), key.to_owned())]),
+        ),
+    )
+}
+
+fn key_of(content: &SlackMessageContent) -> Option<String> {
+    let metadata = content.metadata.as_ref()?;
+    assert_eq!(metadata.event_type, "escalator_delivery");
+    metadata
+        .event_payload
+        .as_ref()?
+        .get("delivery_key")
+        .cloned()
+}
+
+#[tokio::test]
+async fn message_metadata_is_kept_and_returned_only_when_asked_for() {
+    let workspace = start(quick_options()).await;
+    let client = client(&workspace);
+    let token = bot_token();
+    let session = client.open_session(&token);
+
+    let root = session
+        .chat_post_message(&SlackApiChatPostMessageRequest::new(
+            INCIDENTS.into(),
+            tagged("INC-1 opened", "1-1000/C0INCIDENTS/0"),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        key_of(&root.message.content).as_deref(),
+        Some("1-1000/C0INCIDENTS/0"),
+        "the answer to the post carries the metadata"
+    );
+    session
+        .chat_post_message(
+            &SlackApiChatPostMessageRequest::new(
+                INCIDENTS.into(),
+                tagged("Paging alice", "2-1000/C0INCIDENTS/0"),
+            )
+            .with_thread_ts(root.ts.clone()),
+        )
+        .await
+        .unwrap();
+
+    // History without include_all_metadata leaves metadata out, as Slack does.
+    let plain = session
+        .conversations_history(
+            &SlackApiConversationsHistoryRequest::new().with_channel(INCIDENTS.into()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(plain.messages.len(), 1);
+    assert_eq!(plain.messages[0].content.metadata, None);
+
+    let history = session
+        .conversations_history(
+            &SlackApiConversationsHistoryRequest::new()
+                .with_channel(INCIDENTS.into())
+                .with_include_all_metadata(true),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        key_of(&history.messages[0].content).as_deref(),
+        Some("1-1000/C0INCIDENTS/0")
+    );
+
+    // A later `oldest` leaves the message out.
+    let later = session
+        .conversations_history(
+            &SlackApiConversationsHistoryRequest::new()
+                .with_channel(INCIDENTS.into())
+                .with_oldest(root.ts.clone())
+                .with_include_all_metadata(true),
+        )
+        .await
+        .unwrap();
+    assert!(later.messages.is_empty(), "oldest is exclusive");
+
+    // slack-morphism's replies request has no include_all_metadata; the bot passes it
+    // through the session's own GET, as here.
+    let params: Vec<(&str, Option<String>)> = vec![
+        ("channel", Some(INCIDENTS.to_owned())),
+        ("ts", Some(root.ts.0.clone())),
+        ("include_all_metadata", Some("true".to_owned())),
+    ];
+    let replies: SlackApiConversationsRepliesResponse = session
+        .http_session_api
+        .http_get("conversations.replies", &params, None)
+        .await
+        .unwrap();
+    let keys: Vec<Option<String>> = replies
+        .messages
+        .iter()
+        .map(|message| key_of(&message.content))
+        .collect();
+    assert_eq!(
+        keys,
+        vec![
+            Some("1-1000/C0INCIDENTS/0".to_owned()),
+            Some("2-1000/C0INCIDENTS/0".to_owned())
+        ]
+    );
+    let without = session
+        .conversations_replies(&SlackApiConversationsRepliesRequest::new(
+            INCIDENTS.into(),
+            root.ts.clone(),
+        ))
+        .await
+        .unwrap();
+    assert!(without
+        .messages
+        .iter()
+        .all(|m| m.content.metadata.is_none()));
+}
+
+#[tokio::test]
+async fn metadata_with_an_empty_event_type_is_refused() {
+    let workspace = start(quick_options()).await;
+    let client = client(&workspace);
+    let token = bot_token();
+    let session = client.open_session(&token);
+
+    let request = serde_json::from_value::<SlackApiChatPostMessageRequest>(json!({
+        "channel": INCIDENTS,
+        "text": "hello",
+        "metadata": {"event_type": "", "event_payload": {"delivery_key": "k"}},
+    }))
+    .unwrap();
+    let error = session.chat_post_message(&request).await.unwrap_err();
+    match error {
+        SlackClientError::ApiError(api) => assert_eq!(api.code, "invalid_metadata_format"),
+        other => panic!("unexpected error: {other:?}"),
+    }
+    assert!(workspace.messages(INCIDENTS).is_empty());
+}
+
+mod discord_nonce {
+    //! The local Discord server's `enforce_nonce`, with serenity's request builder and
+    //! message type on the wire.
+
+    use escalator::workspace::discord::{DiscordSetup, DiscordUser, DiscordWorkspace};
+    use serde_json::{json, Value};
+    use serenity::all::{CreateMessage, Message, Nonce};
+
+    const CHANNEL: &str = "1000000000000000011";
+    const OTHER: &str = "1000000000000000012";
+
+    async fn server() -> DiscordWorkspace {
+        let user = |id: &str, name: &str| DiscordUser {
+            id: id.into(),
+            name: name.into(),
+        };
+        DiscordWorkspace::start(DiscordSetup {
+            guild: "1000000000000000001".into(),
+            bot: user("1000000000000000999", "escalator"),
+            application: "1100000000000000001".into(),
+            token: "discord-test-bot-token".into(),
+            users: vec![user("1000000000000000101", "alice")],
+            channels: vec![
+                (CHANNEL.into(), "incidents".into(), 0),
+                (OTHER.into(), "other".into(), 0),
+            ],
+        })
+        .await
+        .expect("server starts")
+    }
+
+    async fn create(server: &DiscordWorkspace, channel: &str, body: &Value) -> (u16, Value) {
+        let response = reqwest::Client::new()
+            .post(format!(
+                "{}/api/v10/channels/{channel}/messages",
+                server.base_url()
+            ))
+            .header("Authorization", "Bot discord-test-bot-token")
+            .json(body)
+            .send()
+            .await
+            .expect("answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("json"))
+    }
+
+    fn builder(content: &str, nonce: &str, enforce: bool) -> Value {
+        let message = CreateMessage::new()
+            .content(content)
+            .nonce(Nonce::String(nonce.to_owned()))
+            .enforce_nonce(enforce);
+        serde_json::to_value(message).expect("serialises")
+    }
+
+    #[tokio::test]
+    async fn a_repeated_enforced_nonce_returns_the_first_message() {
+        let server = server().await;
+
+        let (status, first) = create(&server, CHANNEL, &builder("page alice", "n-1", true)).await;
+        assert_eq!(status, 200);
+        let first: Message = serde_json::from_value(first).expect("a serenity Message");
+        assert!(
+            matches!(&first.nonce, Some(Nonce::String(nonce)) if nonce == "n-1"),
+            "the message carries its nonce: {:?}",
+            first.nonce
+        );
+
+        let (status, again) = create(&server, CHANNEL, &builder("page alice", "n-1", true)).await;
+        assert_eq!(status, 200);
+        let again: Message = serde_json::from_value(again).expect("a serenity Message");
+        assert_eq!(again.id, first.id, "the same message comes back");
+        assert_eq!(
+            server.messages_in(CHANNEL).len(),
+            1,
+            "nothing new is posted"
+        );
+
+        // Without enforce_nonce a nonce de-duplicates nothing.
+        let (_, loose) = create(&server, CHANNEL, &builder("page alice", "n-1", false)).await;
+        let loose: Message = serde_json::from_value(loose).expect("a serenity Message");
+        assert_ne!(loose.id, first.id);
+
+        let (_, other) = create(&server, CHANNEL, &builder("page bob", "n-2", true)).await;
+        let other: Message = serde_json::from_value(other).expect("a serenity Message");
+        assert_ne!(other.id, first.id);
+        assert_eq!(server.messages_in(CHANNEL).len(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_nonce_longer_than_25_characters_is_refused() {
+        let server = server().await;
+        let (status, body) = create(
+            &server,
+            OTHER,
+            &json!({"content": "x", "nonce": "n".repeat(26), "enforce_nonce": true}),
+        )
+        .await;
+        assert_eq!(status, 400);
+        assert_eq!(body["code"], 50035);
+        assert!(server.messages_in(OTHER).is_empty());
+    }
+}

@@ -7,6 +7,7 @@ pub mod away;
 pub mod discord;
 pub mod reply;
 pub mod request;
+pub mod resend;
 pub mod respond;
 pub mod slack;
 pub mod stats;

@@ -17,6 +17,7 @@ mod validate;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use secrecy::SecretString;
 
@@ -60,6 +61,8 @@ pub struct Settings {
     pub storage: StorageSettings,
     /// The HTTP listener: health, readiness, metrics and Slack's HTTP mode.
     pub http: HttpSettings,
+    /// How a requested stop treats deliveries in flight.
+    pub shutdown: ShutdownSettings,
     /// Where each webhook's URL comes from, by name.
     pub webhooks: BTreeMap<String, WebhookSource>,
 }
@@ -225,6 +228,26 @@ impl Default for HttpSettings {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+        }
+    }
+}
+
+/// `[shutdown]`: what a requested stop (SIGTERM, SIGINT) waits for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShutdownSettings {
+    /// How long deliveries already under way may take to finish; what has not finished
+    /// by then stays in the outbox and continues at the next start.
+    pub grace: Duration,
+}
+
+/// The default `shutdown.grace`: well inside the 30 s most service managers wait between
+/// SIGTERM and SIGKILL, and longer than a platform call normally takes.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+impl Default for ShutdownSettings {
+    fn default() -> Self {
+        Self {
+            grace: DEFAULT_SHUTDOWN_GRACE,
         }
     }
 }

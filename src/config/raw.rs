@@ -125,6 +125,8 @@ pub(crate) struct SettingsFile {
     #[serde(default)]
     pub http: HttpTable,
     #[serde(default)]
+    pub shutdown: ShutdownTable,
+    #[serde(default)]
     pub policy: PolicyTable,
     #[serde(default)]
     pub webhooks: BTreeMap<String, Spanned<WebhookTable>>,
@@ -167,6 +169,13 @@ pub(crate) struct DiscordTable {
 pub(crate) struct StorageTable {
     pub data_dir: Option<Spanned<String>>,
     pub cache_mb: Option<Spanned<u64>>,
+}
+
+/// `[shutdown]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ShutdownTable {
+    pub grace: Option<Spanned<String>>,
 }
 
 /// `[policy]`.

@@ -18,8 +18,9 @@ use toml::Spanned;
 use super::error::{ConfigError, ConfigErrors};
 use super::raw::{self, Source};
 use super::{
-    Config, DiscordSettings, HttpSettings, Settings, SlackMode, SlackSettings, StorageSettings,
-    WebhookSource, LOCALES, PEOPLE_FILE, SETTINGS_FILE, SEVERITIES_FILE, TEAMS_FILE,
+    Config, DiscordSettings, HttpSettings, Settings, ShutdownSettings, SlackMode, SlackSettings,
+    StorageSettings, WebhookSource, LOCALES, PEOPLE_FILE, SETTINGS_FILE, SEVERITIES_FILE,
+    TEAMS_FILE,
 };
 use crate::engine::policy::{Person, Policy, Step, Webhook};
 use crate::engine::{PersonId, SeverityId, TeamId};
@@ -320,6 +321,7 @@ impl Check {
             discord,
             storage: self.storage(source, &file.storage, dir),
             http: self.http(source, &file.http),
+            shutdown: self.shutdown(source, &file.shutdown),
             webhooks: self.webhooks(source, &file.webhooks),
         }
     }
@@ -443,6 +445,15 @@ impl Check {
             defaults.listen
         });
         HttpSettings { listen }
+    }
+
+    fn shutdown(&mut self, source: &Source, table: &raw::ShutdownTable) -> ShutdownSettings {
+        let grace = table
+            .grace
+            .as_ref()
+            .and_then(|value| self.duration(source, value, "shutdown.grace"))
+            .unwrap_or(crate::config::DEFAULT_SHUTDOWN_GRACE);
+        ShutdownSettings { grace }
     }
 
     fn storage(

@@ -6,6 +6,9 @@
 //! wait behind it, while other incidents go on. A delivery sees the incident as it is
 //! now, its root message, the live policy and how many attempts failed before.
 //!
+//! Before its platform call an entry is marked in flight on disk (see `in_flight`), so
+//! that a later attempt knows the platform may already have it.
+//!
 //! - Delivered: the root message and linked messages are stored and the entry deleted,
 //!   in one transaction.
 //! - Rate limited: the entry waits as long as the platform asked.
@@ -129,6 +132,7 @@ impl Escalator {
             return Ok(Handled::Done);
         };
 
+        let key = self.begin_delivery(seq, entry).await?;
         let delivery = Delivery {
             incident,
             effect: entry.effect.clone(),
@@ -136,6 +140,7 @@ impl Escalator {
             knowledge: self.store.knowledge_post(id)?,
             policy: self.policy(),
             attempt: entry.attempts,
+            key: Some(key),
         };
         match chat.deliver(&delivery).await {
             Ok(delivered) => {

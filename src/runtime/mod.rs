@@ -9,17 +9,19 @@
 //! until shutdown.
 
 mod dispatcher;
+mod in_flight;
 mod knowledge;
 mod scheduler;
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use tokio::sync::{watch, Mutex, Notify};
-use tracing::{debug, error, info};
+use tracing::{debug, error, info, warn};
 
+use crate::config::DEFAULT_SHUTDOWN_GRACE;
 use crate::engine::policy::Policy;
 use crate::engine::{
     self, Ctx, Effect, Entry, Incident, IncidentId, Intent, OpenRequest, Outcome, Phase, Rejection,
@@ -85,6 +87,8 @@ pub struct Escalator {
     knowledge: std::sync::Mutex<Option<Arc<KnowledgeBase>>>,
     metrics: Metrics,
     is_running: AtomicBool,
+    /// How long a stop waits for deliveries under way, in milliseconds.
+    shutdown_grace_ms: AtomicU64,
 }
 
 impl Escalator {
@@ -111,7 +115,19 @@ impl Escalator {
             knowledge: std::sync::Mutex::new(None),
             metrics: Metrics::default(),
             is_running: AtomicBool::new(false),
+            shutdown_grace_ms: AtomicU64::new(DEFAULT_SHUTDOWN_GRACE.as_millis() as u64),
         })
+    }
+
+    /// Sets how long [`Escalator::run`] lets deliveries under way finish once shutdown
+    /// is requested; what is still under way then stays in the outbox.
+    pub fn set_shutdown_grace(&self, grace: Duration) {
+        let millis = u64::try_from(grace.as_millis()).unwrap_or(u64::MAX);
+        self.shutdown_grace_ms.store(millis, Ordering::Relaxed);
+    }
+
+    fn shutdown_grace(&self) -> Duration {
+        Duration::from_millis(self.shutdown_grace_ms.load(Ordering::Relaxed))
     }
 
     /// The store.
@@ -311,13 +327,18 @@ impl Escalator {
     }
 
     /// Runs the scheduler and the outbox dispatcher until `shutdown` completes. Overdue
-    /// timers fire once each on start, and undelivered effects are sent. On shutdown no
-    /// new work starts; a delivery in flight finishes, or its entry stays in the outbox.
+    /// timers fire once each on start, and undelivered effects are sent; entries an
+    /// earlier run left in flight are looked up on the platform before they are resent.
+    /// On shutdown no new work starts; a delivery under way gets the shutdown grace to
+    /// finish, or its entry stays in the outbox for the next start.
     pub async fn run(
         self: Arc<Self>,
         chats: Vec<Arc<dyn Chat>>,
         shutdown: impl Future + Send,
     ) -> Result<(), RuntimeError> {
+        if let Err(error) = self.reconcile_outbox() {
+            error!(error = %error, "could not read the outbox at start");
+        }
         let (stop, stopped) = watch::channel(false);
         let mut scheduler = tokio::spawn(Arc::clone(&self).schedule(stopped.clone()));
         let mut dispatcher = tokio::spawn(Arc::clone(&self).dispatch(chats, stopped));
@@ -332,12 +353,18 @@ impl Escalator {
         };
         self.is_running.store(false, Ordering::Relaxed);
         let _ = stop.send(true);
+        let is_dispatcher_joined =
+            failed.is_none() && self.let_deliveries_finish(&mut dispatcher).await;
         for (task, handle) in [("scheduler", scheduler), ("dispatcher", dispatcher)] {
-            if handle.is_finished() && failed == Some(task) {
+            let is_joined = task == "dispatcher" && is_dispatcher_joined;
+            if is_joined || (handle.is_finished() && failed == Some(task)) {
                 continue;
             }
-            if let Err(join) = handle.await {
-                error!(task, error = %join, "runtime task failed");
+            match handle.await {
+                Err(join) if !join.is_cancelled() => {
+                    error!(task, error = %join, "runtime task failed")
+                }
+                _ => {}
             }
         }
         match failed {
@@ -350,6 +377,30 @@ impl Escalator {
                 Ok(())
             }
         }
+    }
+}
+
+impl Escalator {
+    /// Waits up to the shutdown grace for the dispatcher to finish the delivery under
+    /// way, then stops it. An entry stopped mid-delivery is marked in flight on disk, so
+    /// the next start looks up what it posted before sending the rest. Says whether the
+    /// dispatcher finished (and so must not be awaited again).
+    async fn let_deliveries_finish(&self, dispatcher: &mut tokio::task::JoinHandle<()>) -> bool {
+        let grace = self.shutdown_grace();
+        match tokio::time::timeout(grace, &mut *dispatcher).await {
+            Ok(Ok(())) => return true,
+            Ok(Err(join)) => {
+                error!(task = "dispatcher", error = %join, "runtime task failed");
+                return true;
+            }
+            Err(_) => {}
+        }
+        dispatcher.abort();
+        warn!(
+            grace_ms = grace.as_millis() as u64,
+            "a delivery was still under way when the shutdown grace ran out; it stays in the outbox"
+        );
+        false
     }
 }
 

@@ -191,6 +191,10 @@ pub struct OutboxEntry {
     /// field existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enqueued_at: Option<Timestamp>,
+    /// Set on disk before the first platform call for it; an entry found with it set may
+    /// have been delivered (in part) by an attempt that did not finish.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub in_flight: bool,
 }
 
 /// How many incidents are in one state with one severity.
@@ -375,6 +379,7 @@ impl Store {
                         attempts: 0,
                         not_before: None,
                         enqueued_at: Some(change.at),
+                        in_flight: false,
                     },
                 )
             })
@@ -591,6 +596,23 @@ impl Store {
     /// Deletes a delivered (or abandoned) outbox entry.
     pub async fn outbox_done(&self, seq: u64) -> Result<(), StoreError> {
         self.trees.outbox.remove(keys::seq(seq))?;
+        self.flush().await
+    }
+
+    /// Marks an entry as in flight and flushes, before the platform is called for it, so
+    /// that after a crash the entry is known to be maybe delivered. Marking an entry that
+    /// is already in flight, or gone, writes nothing.
+    pub async fn outbox_mark_in_flight(&self, seq: u64) -> Result<(), StoreError> {
+        let outbox = &self.trees.outbox;
+        let Some(bytes) = outbox.get(keys::seq(seq))? else {
+            return Ok(());
+        };
+        let mut entry: OutboxEntry = decode("outbox", &bytes)?;
+        if entry.in_flight {
+            return Ok(());
+        }
+        entry.in_flight = true;
+        outbox.insert(keys::seq(seq), encode("outbox", &entry)?)?;
         self.flush().await
     }
 

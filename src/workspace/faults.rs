@@ -22,6 +22,9 @@ pub enum Fault {
     Status(u16),
     /// Answer normally, after a delay.
     Delay(Duration),
+    /// Do the call at once, and answer only after a delay: Slack accepted the call, but
+    /// its answer is late (or never arrives, when the caller gives up or dies first).
+    SlowAnswer(Duration),
 }
 
 /// Which calls of a method a fault applies to.

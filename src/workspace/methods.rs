@@ -155,12 +155,44 @@ pub(crate) fn store_bot_message(
         edits: 0,
         via_response_url,
         posted_at: chrono::Utc::now(),
+        metadata: message_metadata(content),
     };
     shared.emit_posted(state, &message);
     let setup = &shared.setup;
-    let json = message.to_slack_json(&setup.team_id, &setup.bot_id, &setup.app_id);
+    let json = message.to_slack_json_with_metadata(&setup.team_id, &setup.bot_id, &setup.app_id);
     state.messages.push(message);
     json
+}
+
+/// The `metadata` argument, kept as Slack keeps it: an object with a string
+/// `event_type` and an optional object `event_payload`; anything else is refused.
+fn message_metadata(params: &Value) -> Option<Value> {
+    let metadata = json_field(params, "metadata")?;
+    let event_type = metadata.get("event_type")?.as_str()?;
+    let mut kept = json!({ "event_type": event_type });
+    if let Some(payload) = metadata.get("event_payload").filter(|p| p.is_object()) {
+        kept["event_payload"] = payload.clone();
+    }
+    Some(kept)
+}
+
+/// Slack refuses metadata without an `event_type` or with a payload that is not an
+/// object.
+fn check_metadata(params: &Value) -> Result<(), ApiFailure> {
+    let Some(metadata) = json_field(params, "metadata") else {
+        return Ok(());
+    };
+    let has_type = metadata
+        .get("event_type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| !t.is_empty());
+    let payload_is_object = metadata
+        .get("event_payload")
+        .is_none_or(|payload| payload.is_object());
+    if has_type && payload_is_object {
+        return Ok(());
+    }
+    Err(ApiFailure::code("invalid_metadata_format"))
 }
 
 fn chat_post_message(shared: &Arc<Shared>, params: &Value) -> MethodResult {
@@ -170,6 +202,7 @@ fn chat_post_message(shared: &Arc<Shared>, params: &Value) -> MethodResult {
     if !has_content(params) {
         return Err(ApiFailure::code("no_text"));
     }
+    check_metadata(params)?;
     check_post_rate(shared, &mut state, &channel)?;
 
     let thread_ts = text_param(params, "thread_ts").map(str::to_string);
@@ -376,9 +409,13 @@ fn full_conversation(conversation: Option<&Conversation>) -> Value {
 }
 
 /// A message as history returns it, with thread details on parents.
-fn history_json(shared: &Shared, state: &State, message: &ChannelMessage) -> Value {
-    let setup = &shared.setup;
-    let mut json = message.to_slack_json(&setup.team_id, &setup.bot_id, &setup.app_id);
+fn history_json(
+    shared: &Shared,
+    state: &State,
+    message: &ChannelMessage,
+    with_metadata: bool,
+) -> Value {
+    let mut json = listed_json(shared, message, with_metadata);
     let replies: Vec<&ChannelMessage> = state
         .messages
         .iter()
@@ -400,18 +437,43 @@ fn history_json(shared: &Shared, state: &State, message: &ChannelMessage) -> Val
     json
 }
 
+/// A message in a history or a thread listing; Slack adds the metadata only when the
+/// caller passes `include_all_metadata`.
+fn listed_json(shared: &Shared, message: &ChannelMessage, with_metadata: bool) -> Value {
+    let setup = &shared.setup;
+    if with_metadata {
+        return message.to_slack_json_with_metadata(&setup.team_id, &setup.bot_id, &setup.app_id);
+    }
+    message.to_slack_json(&setup.team_id, &setup.bot_id, &setup.app_id)
+}
+
+/// Whether a message's `ts` is inside the `oldest`/`latest` bounds (both exclusive, as
+/// Slack's are unless `inclusive` is set).
+fn is_within(params: &Value, ts: &str) -> bool {
+    let value = |ts: &str| ts.parse::<f64>().unwrap_or(0.0);
+    let inclusive = flag(params, "inclusive");
+    let after = text_param(params, "oldest").is_none_or(|oldest| {
+        value(ts) > value(oldest) || (inclusive && value(ts) == value(oldest))
+    });
+    let before = text_param(params, "latest").is_none_or(|latest| {
+        value(ts) < value(latest) || (inclusive && value(ts) == value(latest))
+    });
+    after && before
+}
+
 fn conversations_history(shared: &Shared, params: &Value) -> MethodResult {
     let channel = required(params, "channel")?;
     let state = shared.lock();
     if !state.conversations.contains_key(channel) {
         return Err(ApiFailure::code("channel_not_found"));
     }
+    let with_metadata = flag(params, "include_all_metadata");
     let messages: Vec<Value> = state
         .messages
         .iter()
         .rev()
-        .filter(|m| m.channel == channel && !m.is_thread_reply())
-        .map(|m| history_json(shared, &state, m))
+        .filter(|m| m.channel == channel && !m.is_thread_reply() && is_within(params, &m.ts))
+        .map(|m| history_json(shared, &state, m, with_metadata))
         .collect();
     Ok(json!({
         "messages": messages,
@@ -431,16 +493,19 @@ fn conversations_replies(shared: &Shared, params: &Value) -> MethodResult {
     let parent = state
         .message(channel, ts)
         .ok_or_else(|| ApiFailure::code("thread_not_found"))?;
-    let mut messages = vec![history_json(shared, &state, parent)];
-    let setup = &shared.setup;
+    let with_metadata = flag(params, "include_all_metadata");
+    let mut messages = vec![history_json(shared, &state, parent, with_metadata)];
     messages.extend(
         state
             .messages
             .iter()
             .filter(|m| {
-                m.channel == channel && m.is_thread_reply() && m.thread_ts.as_deref() == Some(ts)
+                m.channel == channel
+                    && m.is_thread_reply()
+                    && m.thread_ts.as_deref() == Some(ts)
+                    && is_within(params, &m.ts)
             })
-            .map(|m| m.to_slack_json(&setup.team_id, &setup.bot_id, &setup.app_id)),
+            .map(|m| listed_json(shared, m, with_metadata)),
     );
     Ok(json!({"messages": messages, "has_more": false}))
 }

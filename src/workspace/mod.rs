@@ -444,6 +444,7 @@ impl SlackWorkspace {
             edits: 0,
             via_response_url: false,
             posted_at: chrono::Utc::now(),
+            metadata: None,
         };
         self.shared.emit_posted(&state, &message);
         state.messages.push(message);
@@ -673,6 +674,11 @@ impl SlackWorkspace {
             .filter(|m| m.channel == channel && !m.is_thread_reply())
             .cloned()
             .collect()
+    }
+
+    /// Every message of every channel, thread and DM, in the order they were posted.
+    pub fn all_messages(&self) -> Vec<ChannelMessage> {
+        self.shared.lock().messages.clone()
     }
 
     /// A thread: its parent (when it exists) and its replies, oldest first.

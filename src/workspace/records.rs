@@ -95,6 +95,8 @@ pub struct ChannelMessage {
     pub via_response_url: bool,
     /// When it was posted.
     pub posted_at: DateTime<Utc>,
+    /// Message metadata the app attached (`event_type`, `event_payload`), as posted.
+    pub metadata: Option<Value>,
 }
 
 impl ChannelMessage {
@@ -144,6 +146,16 @@ impl ChannelMessage {
             map.insert("edited".into(), json!({"user": self.user, "ts": self.ts}));
         }
         Value::Object(map)
+    }
+
+    /// Like [`ChannelMessage::to_slack_json`], with the message's metadata as Slack adds
+    /// it when asked for (`include_all_metadata`, or the answer to the post itself).
+    pub fn to_slack_json_with_metadata(&self, team_id: &str, bot_id: &str, app_id: &str) -> Value {
+        let mut json = self.to_slack_json(team_id, bot_id, app_id);
+        if let Some(metadata) = &self.metadata {
+            json["metadata"] = metadata.clone();
+        }
+        json
     }
 }
 

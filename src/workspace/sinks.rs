@@ -46,7 +46,8 @@ async fn fault_response(shared: &Shared, key: &str, params: &Value) -> Option<Re
                     .into_response(),
             )
         }
-        Fault::Delay(delay) => {
+        // A sink has nothing to do before answering, so a late answer is a delay.
+        Fault::Delay(delay) | Fault::SlowAnswer(delay) => {
             tokio::time::sleep(delay).await;
             None
         }

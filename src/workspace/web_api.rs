@@ -94,6 +94,11 @@ async fn answer(shared: &Arc<Shared>, method: &str, params: &Value) -> MethodRes
         Some(Fault::Error(code)) => return Err(ApiFailure::Error(code, Vec::new())),
         Some(Fault::Status(status)) => return Err(ApiFailure::Status(status)),
         Some(Fault::Delay(delay)) => tokio::time::sleep(delay).await,
+        Some(Fault::SlowAnswer(delay)) => {
+            let outcome = methods::dispatch(shared, method, params);
+            tokio::time::sleep(delay).await;
+            return outcome;
+        }
         None => {}
     }
     methods::dispatch(shared, method, params)

@@ -3,6 +3,10 @@
 //! edits of the root, and fix notes in the knowledge channel (a forum gets one post per
 //! note, a text channel one message).
 //!
+//! Every new message carries a nonce derived from its delivery key, with
+//! `enforce_nonce`, so that a resend within Discord's window returns the message posted
+//! before rather than posting it again.
+//!
 //! A thread started from a message has the message's id, so the root's id is also the
 //! thread's channel id; nothing else needs remembering.
 
@@ -20,11 +24,14 @@ use crate::render::{self, Body, Message, PolicyLocale, Target};
 
 use super::components::{card_message, cut, text_message, DiscordMarkup};
 use super::rest::{code_name, Rest, RestError};
+use crate::adapters::resend::{discord_nonce, MessageKeys};
 
 /// Discord's channel type of a forum.
 const FORUM_CHANNEL: u64 = 15;
 /// Discord's channel type of a public thread.
 const PUBLIC_THREAD: u64 = 11;
+/// Discord's error code for starting a second thread from one message.
+const THREAD_ALREADY_CREATED: u64 = 160_004;
 
 /// The Discord side of the `Chat` port.
 pub struct DiscordChat {
@@ -72,7 +79,25 @@ impl DiscordChat {
         })
     }
 
-    async fn dm(&self, user: &str, body: &Value) -> Result<MessageRef, ChatError> {
+    /// Posts a message carrying the nonce of its key with `enforce_nonce`: should an
+    /// earlier attempt have posted it within Discord's window of a few minutes, Discord
+    /// returns that message instead of posting it again.
+    async fn post_once(
+        &self,
+        channel: &str,
+        body: &Value,
+        keys: &mut MessageKeys<'_>,
+    ) -> Result<MessageRef, ChatError> {
+        let Some(key) = keys.next(channel) else {
+            return self.post(channel, body).await;
+        };
+        let mut body = body.clone();
+        body["nonce"] = json!(discord_nonce(&key));
+        body["enforce_nonce"] = json!(true);
+        self.post(channel, &body).await
+    }
+
+    async fn dm_channel(&self, user: &str) -> Result<String, ChatError> {
         let channel = self
             .rest
             .post("/users/@me/channels", &json!({ "recipient_id": user }))
@@ -81,7 +106,22 @@ impl DiscordChat {
         let Some(id) = channel["id"].as_str() else {
             return Err(ChatError::Transient("dm_channel_without_id".to_owned()));
         };
-        self.post(id, body).await
+        Ok(id.to_owned())
+    }
+
+    async fn dm(&self, user: &str, body: &Value) -> Result<MessageRef, ChatError> {
+        let channel = self.dm_channel(user).await?;
+        self.post(&channel, body).await
+    }
+
+    async fn dm_once(
+        &self,
+        user: &str,
+        body: &Value,
+        keys: &mut MessageKeys<'_>,
+    ) -> Result<MessageRef, ChatError> {
+        let channel = self.dm_channel(user).await?;
+        self.post_once(&channel, body, keys).await
     }
 
     async fn is_forum(&self, channel: &str) -> Result<bool, ChatError> {
@@ -112,10 +152,13 @@ impl DiscordChat {
         channel: &str,
         title: &str,
         body: &Value,
+        keys: &mut MessageKeys<'_>,
     ) -> Result<MessageRef, ChatError> {
         if !self.is_forum(channel).await? {
-            return self.post(channel, body).await;
+            return self.post_once(channel, body, keys).await;
         }
+        // FIXME(#7): a forum post has no nonce to enforce, so a resend after a crash
+        // between creating the post and recording it creates a second post.
         let post = json!({"name": cut(title, 100), "message": body});
         let thread = self
             .rest
@@ -133,11 +176,19 @@ impl DiscordChat {
         })
     }
 
-    async fn call_webhook(&self, url: &str, body: &Value) -> Result<(), ChatError> {
-        let response = self
-            .webhooks
-            .post(url)
-            .json(body)
+    /// Calls a webhook. The `Idempotency-Key` header lets a gateway that honours it drop
+    /// a resend after a crash; one that does not may get the call twice.
+    async fn call_webhook(
+        &self,
+        url: &str,
+        body: &Value,
+        key: Option<&str>,
+    ) -> Result<(), ChatError> {
+        let mut request = self.webhooks.post(url).json(body);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        let response = request
             .send()
             .await
             .map_err(|error| ChatError::Transient(format!("webhook: {}", error.without_url())))?;
@@ -161,6 +212,7 @@ impl DiscordChat {
         delivery: &Delivery,
         message: &Message,
         delivered: &mut Delivered,
+        keys: &mut MessageKeys<'_>,
     ) -> Result<(), ChatError> {
         let incident = &delivery.incident;
         let policy = delivery.policy.as_ref();
@@ -170,13 +222,15 @@ impl DiscordChat {
         };
 
         match &message.target {
-            Target::Root => self.send_root(delivery, &body, delivered).await,
+            Target::Root => self.send_root(delivery, &body, delivered, keys).await,
             Target::Thread | Target::Channel => {
                 let channel = match &delivery.root {
                     Some(root) => root.id.clone(),
                     None => team_channels(policy, incident)?.incident_channel.clone(),
                 };
-                delivered.linked.push(self.post(&channel, &body).await?);
+                delivered
+                    .linked
+                    .push(self.post_once(&channel, &body, keys).await?);
                 Ok(())
             }
             Target::Person(person) => {
@@ -188,11 +242,13 @@ impl DiscordChat {
                     warn!(incident_id = %incident.id, person = %person, "person has no Discord account; page skipped");
                     return Ok(());
                 };
-                delivered.linked.push(self.dm(user, &body).await?);
+                delivered
+                    .linked
+                    .push(self.dm_once(user, &body, keys).await?);
                 Ok(())
             }
             Target::User(user) if user.platform == Platform::Discord => {
-                self.dm(&user.id, &body).await?;
+                self.dm_once(&user.id, &body, keys).await?;
                 Ok(())
             }
             Target::User(_) => Ok(()),
@@ -212,7 +268,8 @@ impl DiscordChat {
                     Body::Card(card) => card.title.clone(),
                     _ => format!("INC-{}", incident.id.0),
                 };
-                delivered.knowledge = Some(self.publish_fix_note(&channel, &title, &body).await?);
+                delivered.knowledge =
+                    Some(self.publish_fix_note(&channel, &title, &body, keys).await?);
                 Ok(())
             }
             Target::Webhook(name) => {
@@ -225,7 +282,8 @@ impl DiscordChat {
                     Body::Json(json) => json.clone(),
                     other => json!({ "text": other.plain_text() }),
                 };
-                self.call_webhook(&webhook.url, &body).await
+                let key = keys.next(&format!("webhook:{name}"));
+                self.call_webhook(&webhook.url, &body, key.as_deref()).await
             }
         }
     }
@@ -236,6 +294,7 @@ impl DiscordChat {
         delivery: &Delivery,
         body: &Value,
         delivered: &mut Delivered,
+        keys: &mut MessageKeys<'_>,
     ) -> Result<(), ChatError> {
         if let Some(root) = &delivery.root {
             self.rest
@@ -255,7 +314,7 @@ impl DiscordChat {
         let channel = team_channels(&delivery.policy, incident)?
             .incident_channel
             .clone();
-        let root = self.post(&channel, body).await?;
+        let root = self.post_once(&channel, body, keys).await?;
         let name = cut(&format!("INC-{} {}", incident.id.0, incident.summary), 100);
         let thread = self
             .rest
@@ -271,6 +330,10 @@ impl DiscordChat {
                 info!(incident_id = %incident.id, platform = "discord", "incident thread started");
             }
             Ok(_) => {}
+            // A resent root came back as the message posted before, with its thread.
+            Err(error) if error.code() == Some(THREAD_ALREADY_CREATED) => {
+                info!(incident_id = %incident.id, platform = "discord", "incident thread was started before");
+            }
             // The root is posted; without a thread the timeline goes to the channel's
             // replies instead of failing the whole delivery and posting a second root.
             Err(error) => {
@@ -310,8 +373,10 @@ impl Chat for DiscordChat {
     async fn deliver(&self, delivery: &Delivery) -> Result<Delivered, ChatError> {
         let rendered = render::render_effect(delivery, &PolicyLocale, &DiscordMarkup);
         let mut delivered = Delivered::default();
+        let mut keys = MessageKeys::new(delivery.key.as_ref());
         for message in &rendered.messages {
-            self.send(delivery, message, &mut delivered).await?;
+            self.send(delivery, message, &mut delivered, &mut keys)
+                .await?;
         }
         Ok(delivered)
     }

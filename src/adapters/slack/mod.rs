@@ -6,5 +6,6 @@ pub mod client;
 pub mod events;
 pub mod http;
 pub mod inbound;
+pub mod lookup;
 pub mod outbound;
 pub mod socket;

@@ -1,12 +1,16 @@
 //! Delivering engine effects to Slack: the root message and its thread, pages by mention,
 //! direct message, whole channel and webhook, fix notes in the knowledge channel.
+//!
+//! Every message posted for an outbox entry carries the entry's key in its metadata;
+//! when an earlier attempt may have posted it, the key is looked up first (see
+//! [`super::lookup`]), so a resend after a crash posts nothing twice.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use slack_morphism::prelude::*;
-use tracing::{debug, warn};
+use tracing::{debug, info, warn};
 
 use crate::engine::policy::Policy;
 use crate::engine::{Effect, Incident, Platform};
@@ -15,6 +19,8 @@ use crate::render::{self, Body, Markup, Message, PolicyLocale, Target};
 
 use super::blocks::{card_content, text_content, SlackMarkup};
 use super::client::{classify, kind_of, Client, Token};
+use super::lookup;
+use crate::adapters::resend::MessageKeys;
 
 /// How long a webhook call may take before it counts as failed.
 const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
@@ -38,6 +44,37 @@ impl SlackChat {
             token,
             webhooks,
         }
+    }
+
+    /// Posts a message tagged with the next key of `keys`, unless an earlier attempt of
+    /// the same delivery already posted it, in which case that message is returned.
+    async fn post_once(
+        &self,
+        post: Post<'_>,
+        content: SlackMessageContent,
+        keys: &mut MessageKeys<'_>,
+    ) -> Result<MessageRef, ChatError> {
+        let key = keys.next(post.channel);
+        if let (Some(key), Some(since)) = (&key, keys.look_up_since()) {
+            let session = self.client.open_session(self.token.api_token());
+            let thread = post.thread.map(|thread| thread.id.as_str());
+            if let Some(found) =
+                lookup::find_posted(&session, post.channel, thread, key, since).await?
+            {
+                info!(
+                    channel = post.channel,
+                    delivery_key = key.as_str(),
+                    "message found posted by an earlier attempt; not sent again"
+                );
+                return Ok(found);
+            }
+        }
+        let content = match &key {
+            Some(key) => content.with_metadata(lookup::metadata(key)),
+            None => content,
+        };
+        self.post(post.channel, content, post.thread, post.is_broadcast)
+            .await
     }
 
     async fn post(
@@ -114,11 +151,29 @@ impl SlackChat {
         self.post(&channel, content, None, false).await
     }
 
-    async fn call_webhook(&self, url: &str, body: &serde_json::Value) -> Result<(), ChatError> {
-        let response = self
-            .webhooks
-            .post(url)
-            .json(body)
+    async fn dm_once(
+        &self,
+        user: &str,
+        content: SlackMessageContent,
+        keys: &mut MessageKeys<'_>,
+    ) -> Result<MessageRef, ChatError> {
+        let channel = self.open_dm(user).await?;
+        self.post_once(Post::top(&channel), content, keys).await
+    }
+
+    /// Calls a webhook. The `Idempotency-Key` header lets a gateway that honours it drop
+    /// a resend after a crash; one that does not may get the call twice.
+    async fn call_webhook(
+        &self,
+        url: &str,
+        body: &serde_json::Value,
+        key: Option<&str>,
+    ) -> Result<(), ChatError> {
+        let mut request = self.webhooks.post(url).json(body);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        let response = request
             .send()
             .await
             .map_err(|error| ChatError::Transient(format!("webhook: {}", error.without_url())))?;
@@ -144,6 +199,7 @@ impl SlackChat {
         delivery: &Delivery,
         message: &Message,
         delivered: &mut Delivered,
+        keys: &mut MessageKeys<'_>,
     ) -> Result<(), ChatError> {
         let incident = &delivery.incident;
         let policy = delivery.policy.as_ref();
@@ -153,19 +209,18 @@ impl SlackChat {
         };
 
         match &message.target {
-            Target::Root => self.send_root(delivery, content(), delivered).await,
+            Target::Root => self.send_root(delivery, content(), delivered, keys).await,
             Target::Thread | Target::Channel => {
                 let is_broadcast = message.target == Target::Channel;
-                let posted = match &delivery.root {
-                    Some(root) => {
-                        self.post(&root.channel, content(), Some(root), is_broadcast)
-                            .await?
-                    }
-                    None => {
-                        self.post(incident_channel(policy, incident)?, content(), None, false)
-                            .await?
-                    }
+                let post = match &delivery.root {
+                    Some(root) => Post {
+                        channel: &root.channel,
+                        thread: Some(root),
+                        is_broadcast,
+                    },
+                    None => Post::top(incident_channel(policy, incident)?),
                 };
+                let posted = self.post_once(post, content(), keys).await?;
                 delivered.linked.push(posted);
                 Ok(())
             }
@@ -178,11 +233,13 @@ impl SlackChat {
                     warn!(incident_id = %incident.id, person = %person, "person has no Slack account; page skipped");
                     return Ok(());
                 };
-                delivered.linked.push(self.dm(user, content()).await?);
+                delivered
+                    .linked
+                    .push(self.dm_once(user, content(), keys).await?);
                 Ok(())
             }
             Target::User(user) if user.platform == Platform::Slack => {
-                self.dm(&user.id, content()).await?;
+                self.dm_once(&user.id, content(), keys).await?;
                 Ok(())
             }
             Target::User(_) => Ok(()),
@@ -191,7 +248,8 @@ impl SlackChat {
                     return self.update(post, content()).await;
                 }
                 let channel = team_channels(policy, incident)?.knowledge_channel.clone();
-                delivered.knowledge = Some(self.post(&channel, content(), None, false).await?);
+                delivered.knowledge =
+                    Some(self.post_once(Post::top(&channel), content(), keys).await?);
                 Ok(())
             }
             Target::Webhook(name) => {
@@ -204,7 +262,8 @@ impl SlackChat {
                     Body::Json(json) => json.clone(),
                     other => serde_json::json!({ "text": other.plain_text() }),
                 };
-                self.call_webhook(&webhook.url, &body).await
+                let key = keys.next(&format!("webhook:{name}"));
+                self.call_webhook(&webhook.url, &body, key.as_deref()).await
             }
         }
     }
@@ -216,6 +275,7 @@ impl SlackChat {
         delivery: &Delivery,
         content: SlackMessageContent,
         delivered: &mut Delivered,
+        keys: &mut MessageKeys<'_>,
     ) -> Result<(), ChatError> {
         if let Some(root) = &delivery.root {
             return self.update(root, content).await;
@@ -225,10 +285,28 @@ impl SlackChat {
             return Ok(());
         }
         let channel = incident_channel(&delivery.policy, &delivery.incident)?;
-        let root = self.post(channel, content, None, false).await?;
+        let root = self.post_once(Post::top(channel), content, keys).await?;
         delivered.root = Some(root.clone());
         delivered.linked.push(root);
         Ok(())
+    }
+}
+
+/// Where a message goes: a channel, and the thread in it if any.
+struct Post<'a> {
+    channel: &'a str,
+    thread: Option<&'a MessageRef>,
+    is_broadcast: bool,
+}
+
+impl<'a> Post<'a> {
+    /// A message at the top level of `channel`.
+    fn top(channel: &'a str) -> Self {
+        Self {
+            channel,
+            thread: None,
+            is_broadcast: false,
+        }
     }
 }
 
@@ -258,8 +336,10 @@ impl Chat for SlackChat {
     async fn deliver(&self, delivery: &Delivery) -> Result<Delivered, ChatError> {
         let rendered = render::render_effect(delivery, &PolicyLocale, &SlackMarkup);
         let mut delivered = Delivered::default();
+        let mut keys = MessageKeys::new(delivery.key.as_ref());
         for message in &rendered.messages {
-            self.send(delivery, message, &mut delivered).await?;
+            self.send(delivery, message, &mut delivered, &mut keys)
+                .await?;
         }
         Ok(delivered)
     }

@@ -6,13 +6,13 @@
 //! - REST under `/api/v10`: `GET /gateway`, the bot's user and application, command
 //!   registration, interaction callbacks, edits and follow-ups of interaction responses,
 //!   channel messages and their edits, threads started from messages, forum posts,
-//!   direct-message channels, reactions;
+//!   direct-message channels, reactions; `enforce_nonce` de-duplication of new messages;
 //! - the gateway WebSocket on `/gateway`: HELLO, IDENTIFY, READY, heartbeats and their
 //!   ACKs, dispatches with sequence numbers, op 7 reconnect and RESUME with replay.
 //!
 //! A test drives it as people would ([`DiscordWorkspace::slash`], [`click`], [`submit`],
 //! [`react`], [`unreact`]), sees every REST call it received ([`DiscordWorkspace::calls`])
-//! and injects faults ([`DiscordWorkspace::fail_next`]).
+//! and injects faults ([`DiscordWorkspace::fail_next`], [`DiscordWorkspace::answer_late`]).
 //!
 //! [`click`]: DiscordWorkspace::click
 //! [`submit`]: DiscordWorkspace::submit
@@ -43,6 +43,10 @@ const DISCORD_EPOCH_MS: i64 = 1_420_070_400_000;
 
 /// The gateway's heartbeat interval.
 const HEARTBEAT_MS: u64 = 5_000;
+
+/// How long a nonce sent with `enforce_nonce` keeps returning its message. Discord says
+/// only "the past few minutes"; clients must not count on more than that.
+pub const NONCE_WINDOW: Duration = Duration::from_secs(3 * 60);
 
 /// A person or channel of the workspace.
 #[derive(Clone, Debug)]
@@ -163,6 +167,10 @@ struct Inner {
     intents: Option<u64>,
     commands: Vec<Value>,
     interaction_tokens: HashMap<String, String>,
+    /// Calls answered late: done at once, answered after the delay.
+    late_answers: VecDeque<(Method, String, Duration)>,
+    /// The bot's nonces: the message each created, and when.
+    nonces: HashMap<String, (String, std::time::Instant)>,
     reconnect: u32,
     connected: bool,
 }
@@ -540,6 +548,16 @@ impl DiscordWorkspace {
 
     /// Answers the next REST call whose method is `method` and whose path contains
     /// `path_contains` with `status` and `body`. A 429 also gets `Retry-After`.
+    /// Makes the next REST call with `method` whose path contains `path_contains` take
+    /// effect at once but get its answer only after `delay`: Discord did it, the answer
+    /// is late (or lost, when the bot gives up or dies first).
+    pub fn answer_late(&self, method: Method, path_contains: &str, delay: Duration) {
+        self.shared
+            .lock()
+            .late_answers
+            .push_back((method, path_contains.to_owned(), delay));
+    }
+
     pub fn fail_next(&self, method: Method, path_contains: &str, status: u16, body: Value) {
         let mut headers = Vec::new();
         if status == 429 {
@@ -606,8 +624,19 @@ async fn rest(
         }
         return response;
     }
+    let late = {
+        let mut inner = shared.lock();
+        let position = inner
+            .late_answers
+            .iter()
+            .position(|(m, part, _)| *m == method && path.contains(part.as_str()));
+        position.and_then(|at| inner.late_answers.remove(at))
+    };
     let response = route(&shared, &method, &path, body);
     shared.changed.notify_waiters();
+    if let Some((_, _, delay)) = late {
+        tokio::time::sleep(delay).await;
+    }
     response
 }
 
@@ -666,25 +695,7 @@ fn route(shared: &Shared, method: &Method, path: &str, body: Value) -> Response 
             }
         }
         ("POST", ["channels", channel, "messages"]) => {
-            let mut inner = shared.lock();
-            if !inner.channel_types.contains_key(*channel) {
-                return unknown_channel();
-            }
-            let id = Shared::snowflake(&mut inner);
-            let posted = Posted {
-                id: id.clone(),
-                channel: channel.to_string(),
-                body: body.clone(),
-            };
-            inner.messages.push(posted.clone());
-            drop(inner);
-            let line = format!(
-                "bot → {}: {}",
-                shared.channel_name(channel),
-                posted.text().trim()
-            );
-            shared.narrate(line);
-            Json(payloads::message(&id, channel, bot, &body, &now)).into_response()
+            create_message(shared, channel, &body, bot, &now)
         }
         ("PATCH", ["channels", channel, "messages", message]) => {
             let mut inner = shared.lock();
@@ -713,6 +724,16 @@ fn route(shared: &Shared, method: &Method, path: &str, body: Value) -> Response 
         }
         ("POST", ["channels", channel, "messages", message, "threads"]) => {
             let mut inner = shared.lock();
+            if inner.channel_types.get(*message) == Some(&11) {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    Json(json!({
+                        "message": "A thread has already been created for this message",
+                        "code": 160004
+                    })),
+                )
+                    .into_response();
+            }
             inner.channel_types.insert(message.to_string(), 11);
             let name = body["name"].as_str().unwrap_or_default();
             Json(payloads::channel(
@@ -771,6 +792,84 @@ fn route(shared: &Shared, method: &Method, path: &str, body: Value) -> Response 
         )
             .into_response(),
     }
+}
+
+/// `POST /channels/{id}/messages`. With `enforce_nonce`, a nonce the bot used within
+/// [`NONCE_WINDOW`] returns the message created then, and nothing new is posted, as
+/// Discord does; a nonce is at most 25 characters.
+fn create_message(shared: &Shared, channel: &str, body: &Value, bot: Value, now: &str) -> Response {
+    let nonce = match &body["nonce"] {
+        Value::String(nonce) => Some(nonce.clone()),
+        Value::Number(nonce) => Some(nonce.to_string()),
+        _ => None,
+    };
+    if nonce
+        .as_ref()
+        .is_some_and(|nonce| nonce.chars().count() > 25)
+    {
+        return invalid_form_body("nonce", "Must be 25 or fewer in length.");
+    }
+    let is_enforced = body["enforce_nonce"].as_bool() == Some(true);
+
+    let mut inner = shared.lock();
+    if !inner.channel_types.contains_key(channel) {
+        return unknown_channel();
+    }
+    if let (Some(nonce), true) = (&nonce, is_enforced) {
+        let earlier = inner
+            .nonces
+            .get(nonce)
+            .filter(|(_, at)| at.elapsed() < NONCE_WINDOW)
+            .map(|(id, _)| id.clone());
+        let earlier = earlier.and_then(|id| inner.messages.iter().find(|m| m.id == id).cloned());
+        if let Some(earlier) = earlier {
+            drop(inner);
+            shared.narrate(format!(
+                "(a repeated nonce in {} returns the message posted before)",
+                shared.channel_name(&earlier.channel)
+            ));
+            let mut json =
+                payloads::message(&earlier.id, &earlier.channel, bot, &earlier.body, now);
+            json["nonce"] = json!(nonce);
+            return Json(json).into_response();
+        }
+    }
+    let id = Shared::snowflake(&mut inner);
+    if let Some(nonce) = &nonce {
+        inner
+            .nonces
+            .insert(nonce.clone(), (id.clone(), std::time::Instant::now()));
+    }
+    let posted = Posted {
+        id: id.clone(),
+        channel: channel.to_string(),
+        body: body.clone(),
+    };
+    inner.messages.push(posted.clone());
+    drop(inner);
+    let line = format!(
+        "bot → {}: {}",
+        shared.channel_name(channel),
+        posted.text().trim()
+    );
+    shared.narrate(line);
+    let mut json = payloads::message(&id, channel, bot, body, now);
+    if let Some(nonce) = nonce {
+        json["nonce"] = json!(nonce);
+    }
+    Json(json).into_response()
+}
+
+fn invalid_form_body(field: &str, message: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({
+            "message": "Invalid Form Body",
+            "code": 50035,
+            "errors": {field: {"_errors": [{"code": "BASE_TYPE_BAD_LENGTH", "message": message}]}},
+        })),
+    )
+        .into_response()
 }
 
 fn unknown_channel() -> Response {
