@@ -20,6 +20,7 @@ use std::time::Duration;
 use tokio::sync::{watch, Mutex, Notify};
 use tracing::{debug, error, info};
 
+use crate::config::export::PolicySource;
 use crate::engine::policy::Policy;
 use crate::engine::{
     self, Ctx, Effect, Entry, Incident, IncidentId, Intent, OpenRequest, Outcome, Phase, Rejection,
@@ -85,6 +86,9 @@ pub struct Escalator {
     knowledge: std::sync::Mutex<Option<Arc<KnowledgeBase>>>,
     metrics: Metrics,
     is_running: AtomicBool,
+    /// Where the live policy came from; held across a whole policy change, so admin
+    /// changes happen one after another and none overwrites another.
+    policy_source: Mutex<Option<PolicySource>>,
 }
 
 impl Escalator {
@@ -111,7 +115,19 @@ impl Escalator {
             knowledge: std::sync::Mutex::new(None),
             metrics: Metrics::default(),
             is_running: AtomicBool::new(false),
+            policy_source: Mutex::new(None),
         })
+    }
+
+    /// Records where the live policy came from, for admin changes, reload and export.
+    pub async fn set_policy_source(&self, source: PolicySource) {
+        *self.policy_source.lock().await = Some(source);
+    }
+
+    /// Waits for any other policy change to finish and holds off the next one until the
+    /// guard is dropped; the guard holds where the policy came from, when known.
+    pub async fn lock_policy(&self) -> tokio::sync::MutexGuard<'_, Option<PolicySource>> {
+        self.policy_source.lock().await
     }
 
     /// The store.

@@ -50,6 +50,12 @@ impl Markup for SlackMarkup {
         format!(":{name}:")
     }
 
+    fn code_block(&self, text: &str) -> String {
+        // Slack reads entities even between fences, so the text is escaped first.
+        let text = self.escape(text.trim_end()).replace("```", "ˋˋˋ");
+        format!("```\n{text}\n```")
+    }
+
     fn channel(&self, id: &str) -> String {
         format!("<#{id}>")
     }
