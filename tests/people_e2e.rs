@@ -366,7 +366,7 @@ async fn admins_are_asked_to_review_the_criteria_on_a_short_period() {
         ),
     )
     .unwrap();
-    let bot = spawn_bot(&config, &dir.path().join("bot.log"));
+    let mut bot = spawn_bot(&config, &dir.path().join("bot.log"));
     assert!(workspace.wait_for_connections(1, PATIENCE).await);
 
     expect(&workspace, "the review reminder", |ws| {
@@ -391,7 +391,70 @@ async fn admins_are_asked_to_review_the_criteria_on_a_short_period() {
     }
     assert!(workspace.dms(ALICE).is_empty());
     assert!(workspace.dms(BOB).is_empty());
-    drop(bot);
+
+    // The reminder carries Confirm and Edit buttons.
+    let message = workspace
+        .dms(CAROL)
+        .into_iter()
+        .find(|m| m.text.contains("Time to review"))
+        .unwrap();
+    let blocks = message.blocks.clone().unwrap_or_default().to_string();
+    assert!(
+        blocks.contains("\"review:confirm\"") && blocks.contains("\"review:edit\""),
+        "{blocks}"
+    );
+    workspace
+        .click_button(CAROL, &message.channel, &message.ts, "review:edit", None)
+        .await
+        .unwrap();
+    expect(&workspace, "how to change the criteria", |ws| {
+        ephemeral_texts(ws, CAROL)
+            .iter()
+            .any(|text| text.contains("bot-config/severities.toml"))
+    })
+    .await;
+    workspace
+        .click_button(CAROL, &message.channel, &message.ts, "review:confirm", None)
+        .await
+        .unwrap();
+    expect(&workspace, "the confirmation", |ws| {
+        ephemeral_texts(ws, CAROL)
+            .iter()
+            .any(|text| text.starts_with("Thank you: the criteria are confirmed"))
+    })
+    .await;
+    // A review after the confirmation is due one period after it, not after the last
+    // reminder: the confirmation restarts the clock.
+    expect(&workspace, "the next reminder", |ws| {
+        ws.dms(CAROL)
+            .iter()
+            .filter(|m| m.text.contains("Time to review"))
+            .count()
+            >= 2
+    })
+    .await;
+    assert!(bot.terminate().await.success());
+    let store = escalator::store::Store::open_existing(
+        &dir.path().join("data"),
+        escalator::store::StoreOptions {
+            cache_bytes: 1 << 20,
+        },
+    )
+    .unwrap();
+    let audit = store.audit(usize::MAX).unwrap();
+    let confirmed = audit
+        .iter()
+        .position(|(_, record)| record.action == "criteria-review-confirmed")
+        .expect("the confirmation is audited");
+    assert_eq!(audit[confirmed].1.actor, "carol");
+    let next = audit[confirmed..]
+        .iter()
+        .find(|(_, record)| record.action == "criteria-review-sent")
+        .expect("a reminder after the confirmation");
+    assert!(
+        next.1.at - audit[confirmed].1.at >= chrono::TimeDelta::seconds(2),
+        "{audit:?}"
+    );
 }
 
 /// `admin show` and `admin export` as Carol sees them.

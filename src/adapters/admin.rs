@@ -44,6 +44,37 @@ pub enum AdminReply {
     Export(Vec<(String, String)>),
     /// The bot was started without a config folder, so it cannot reload or export.
     NoConfigFolder,
+    /// The criteria review was confirmed; the next reminder is due then.
+    ReviewConfirmed(crate::engine::Timestamp),
+    /// How to change the criteria.
+    ReviewEdit,
+}
+
+/// Carries out a press on a criteria review reminder's Confirm or Edit button.
+pub(crate) async fn review_button(
+    escalator: &Escalator,
+    platform: Platform,
+    caller: &UserRef,
+    is_confirm: bool,
+) -> Reply {
+    let policy = escalator.policy();
+    let me = policy
+        .person_by_account(platform, &caller.id)
+        .map(|person| person.id.clone());
+    let Some(me) = me.filter(|me| policy.is_admin(me)) else {
+        info!(user = %caller.id, "criteria review button refused");
+        return Reply::Admin(AdminReply::NotAdmin);
+    };
+    if !is_confirm {
+        return Reply::Admin(AdminReply::ReviewEdit);
+    }
+    match crate::review::confirm(escalator, me.as_str()).await {
+        Ok(next) => {
+            info!(actor = %me, "criteria review confirmed");
+            Reply::Admin(AdminReply::ReviewConfirmed(next))
+        }
+        Err(error) => failed("record the criteria review", &error),
+    }
 }
 
 /// Carries out `admin` for `caller`.
@@ -417,6 +448,10 @@ pub(crate) fn admin_text(words: &Words<'_>, reply: &AdminReply) -> String {
             text.join("\n")
         }
         AdminReply::NoConfigFolder => words.t("admin-no-config-folder", &[]),
+        AdminReply::ReviewConfirmed(next) => {
+            words.t("review-confirmed", &[("date", markup.time(*next).into())])
+        }
+        AdminReply::ReviewEdit => words.t("review-edit", &[]),
     }
 }
 

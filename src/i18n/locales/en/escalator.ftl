@@ -345,6 +345,10 @@ admin-refused-cycle = That would make deputies go round in a circle ({ $people }
 ## Criteria review
 
 review-ask = Time to review the escalation criteria. Are they still right? Below are the criteria and what happened since { $date }. If they still fit, nothing needs doing; to change them, edit the severities in bot-config and reload, or tell the team what should change.
+review-button-confirm = The criteria still fit
+review-button-edit = Change them
+review-confirmed = Thank you: the criteria are confirmed, and that is in the audit log. The next review is on { $date }.
+review-edit = The criteria live in bot-config/severities.toml (`criteria` and `counter_examples` of each severity). Edit them there, check with `escalator check-config`, then send `/escalate admin reload`; `/escalate admin export` shows the live files to start from.
 admin-changed-admins = The admins are now { $people }. The change is live and in the audit log.
 admin-changed-ack-emoji = Reacting with { $emoji } now acknowledges. The change is live and in the audit log.
 admin-changed-resolve-emoji = Reacting with { $emoji } now resolves. The change is live and in the audit log.

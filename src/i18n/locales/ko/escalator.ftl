@@ -336,6 +336,10 @@ admin-refused-cycle = 대리인이 순환하게 돼요 ({ $people }). 아무것�
 ## 기준 검토
 
 review-ask = 에스컬레이션 기준을 검토할 때예요. 지금도 맞나요? 아래에 현재 기준과 { $date } 이후의 통계가 있어요. 그대로 괜찮다면 따로 할 일은 없어요. 바꾸려면 bot-config의 심각도를 고치고 다시 불러오거나, 무엇을 바꿀지 팀에 알려 주세요.
+review-button-confirm = 기준이 아직 맞아요
+review-button-edit = 바꿀게요
+review-confirmed = 고마워요. 기준이 확인되었고 감사 로그에 남았어요. 다음 검토는 { $date }예요.
+review-edit = 기준은 bot-config/severities.toml에 있어요 (각 심각도의 `criteria`와 `counter_examples`). 그곳에서 고치고 `escalator check-config`로 확인한 뒤 `/escalate admin reload`를 보내 주세요. `/escalate admin export`로 현재 파일을 받아 시작할 수 있어요.
 admin-changed-admins = 이제 관리자는 { $people }예요. 바로 적용되었고 감사 로그에 남았어요.
 admin-changed-ack-emoji = 이제 { $emoji } 반응으로 인시던트를 맡아요. 바로 적용되었고 감사 로그에 남았어요.
 admin-changed-resolve-emoji = 이제 { $emoji } 반응으로 인시던트를 해결해요. 바로 적용되었고 감사 로그에 남았어요.
