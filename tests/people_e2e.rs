@@ -536,17 +536,18 @@ async fn admins_change_steps_reload_and_export_a_policy_that_round_trips() {
     assert_eq!(no_step, "That path has no step 4, so nothing was changed.");
 
     // Changes sent at once all land: each waits for the one before.
-    let (one, two, three) = tokio::join!(
+    let (one, two, three, four) = tokio::join!(
         ask(&workspace, CAROL, "admin admins add <@UALICE>"),
+        ask(&workspace, CAROL, "admin admins add <@UBOB>"),
         ask(&workspace, CAROL, "admin deputy bob carol"),
         ask(&workspace, CAROL, "admin step set sev2 default 1 ack 90s"),
     );
-    for reply in [&one, &two, &three] {
+    for reply in [&one, &two, &three, &four] {
         assert!(reply.contains("The change is live"), "{reply}");
     }
     let (shown, exported) = live_policy(&workspace).await;
     for part in [
-        "Admins: <@UALICE>, <@UCAROL>",
+        "Admins: <@UALICE>, <@UBOB>, <@UCAROL>",
         "<@UBOB>: deputy <@UCAROL>",
         "Step 1: team-lead by thread, acknowledge within 1m 30s, re-paged 0 times.",
         "Step 2: bob by dm, acknowledge within 3m, re-paged 0 times.",

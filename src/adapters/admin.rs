@@ -151,13 +151,12 @@ pub(crate) async fn handle(
                 Ok(person) => person,
                 Err(reply) => return reply,
             };
-            let mut admins = policy.admins.clone();
-            if is_add {
-                admins.insert(person);
+            let change_to = if is_add {
+                PolicyChange::AddAdmin { person }
             } else {
-                admins.remove(&person);
-            }
-            change(escalator, &me, PolicyChange::SetAdmins { admins }).await
+                PolicyChange::RemoveAdmin { person }
+            };
+            change(escalator, &me, change_to).await
         }
         Admin::Emoji { is_ack, names } => {
             let kind = if is_ack {
@@ -476,6 +475,11 @@ fn changed_text(words: &Words<'_>, change: &PolicyChange) -> String {
             let people = words.list(admins.iter().map(|admin| words.person(admin)));
             words.t("admin-changed-admins", &[("people", people.into())])
         }
+        PolicyChange::AddAdmin { .. } | PolicyChange::RemoveAdmin { .. } => {
+            let admins = &words.policy.admins;
+            let people = words.list(admins.iter().map(|admin| words.person(admin)));
+            words.t("admin-changed-admins", &[("people", people.into())])
+        }
         PolicyChange::SetEmoji { kind, names } => {
             let emoji = words.list(names.iter().map(|name| format!(":{name}:")));
             let key = match kind {
@@ -607,4 +611,62 @@ fn show_text(words: &Words<'_>) -> String {
         }
     }
     lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::config::export::PolicySource;
+    use crate::ports::SystemClock;
+    use crate::store::{Store, StoreOptions};
+
+    #[tokio::test]
+    async fn admin_changes_made_at_once_are_all_kept() {
+        let config = Config::load(concat!(env!("CARGO_MANIFEST_DIR"), "/bot-config")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(
+            dir.path(),
+            StoreOptions {
+                cache_bytes: 1 << 20,
+            },
+        )
+        .unwrap();
+        let escalator = Escalator::new(
+            store,
+            Arc::new(config.policy.clone()),
+            Arc::new(SystemClock),
+        );
+        escalator.set_policy_source(PolicySource::of(&config)).await;
+        let carol = UserRef {
+            platform: Platform::Slack,
+            id: "U05CAROL".to_owned(),
+        };
+        let add = |name: &str| Admin::Admins {
+            is_add: true,
+            user: UserArg::Name(name.to_owned()),
+        };
+
+        let replies = futures::future::join_all(
+            ["alice", "bob", "minji", "erik"]
+                .map(|name| handle(&escalator, Platform::Slack, &carol, add(name))),
+        )
+        .await;
+
+        for reply in &replies {
+            assert!(
+                matches!(reply, Reply::Admin(AdminReply::Changed(_))),
+                "{reply:?}"
+            );
+        }
+        let admins: Vec<String> = escalator
+            .policy()
+            .admins
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(admins, ["alice", "bob", "carol", "dave", "erik", "minji"]);
+        assert_eq!(escalator.store().audit(usize::MAX).unwrap().len(), 4);
+    }
 }

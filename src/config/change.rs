@@ -50,6 +50,17 @@ pub enum PolicyChange {
         /// Everyone who is an admin afterwards.
         admins: BTreeSet<PersonId>,
     },
+    /// Make one more person an admin. Applied to the policy as it is when the change is
+    /// made, so two admins added at once are both kept.
+    AddAdmin {
+        /// Who.
+        person: PersonId,
+    },
+    /// Take one person off the admins.
+    RemoveAdmin {
+        /// Who.
+        person: PersonId,
+    },
     /// Replace the emoji that acknowledge (`ack`) or resolve (`resolve`).
     SetEmoji {
         /// `ack` or `resolve`.
@@ -198,7 +209,9 @@ impl PolicyChange {
                 };
                 serde_json::to_value(before).unwrap_or_default()
             }
-            PolicyChange::SetAdmins { .. } => {
+            PolicyChange::SetAdmins { .. }
+            | PolicyChange::AddAdmin { .. }
+            | PolicyChange::RemoveAdmin { .. } => {
                 let before = PolicyChange::SetAdmins {
                     admins: policy.admins.clone(),
                 };
@@ -358,6 +371,18 @@ impl PolicyChange {
                     return Err(ChangeError::NoAdmins);
                 }
                 changed.admins = admins.clone();
+            }
+            PolicyChange::AddAdmin { person } => {
+                if !policy.people.contains_key(person) {
+                    return Err(ChangeError::UnknownPerson(person.clone()));
+                }
+                changed.admins.insert(person.clone());
+            }
+            PolicyChange::RemoveAdmin { person } => {
+                changed.admins.remove(person);
+                if changed.admins.is_empty() {
+                    return Err(ChangeError::NoAdmins);
+                }
             }
             PolicyChange::SetEmoji { kind, names } => {
                 let (target, other) = match kind {
