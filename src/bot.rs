@@ -21,6 +21,7 @@ use crate::adapters::slack::http as slack_http;
 use crate::adapters::slack::inbound::SlackInbound;
 use crate::adapters::slack::outbound::SlackChat;
 use crate::adapters::slack::socket::SocketMode;
+use crate::config::export::PolicySource;
 use crate::config::{Config, DiscordSettings, SlackMode, SlackSecrets, SlackSettings};
 use crate::engine::Platform;
 use crate::http;
@@ -107,11 +108,14 @@ impl Bot {
             },
         )?;
         info!(data_dir = %storage.data_dir.display(), "store opened");
-        // Changes admins made in chat are kept in the audit log and laid over the files.
+        // Changes admins made in chat since the last reload are kept in the audit log and
+        // laid over the files.
         let audit = store.audit(usize::MAX)?;
-        let policy = crate::config::change::replay(config.policy.clone(), &audit);
+        let source = PolicySource::of(&config);
+        let policy = crate::config::change::replay(config.policy.clone(), &source, &audit);
         let escalator = Escalator::new(store, Arc::new(policy), clock);
         escalator.set_shutdown_grace(config.settings.shutdown.grace);
+        escalator.set_policy_source(source).await;
         let counting = Arc::clone(&escalator);
         tokio::spawn(async move {
             if let Err(error) = counting.count_incidents().await {

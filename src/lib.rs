@@ -5,6 +5,7 @@
 
 pub mod adapters;
 pub mod bot;
+pub mod chart;
 pub mod cli;
 pub mod command;
 pub mod config;

@@ -3,9 +3,11 @@
 //! asked to confirm them or change them.
 //!
 //! The schedule is durable and kept in the audit log: the first start writes
-//! `criteria-review-scheduled`, each reminder writes `criteria-review-sent`, and the next
-//! one is due one period after the latest of them. A bot that was down when a review
-//! fell due sends it as soon as it is back, once.
+//! `criteria-review-scheduled`, each reminder writes `criteria-review-sent`, an admin
+//! pressing the reminder's Confirm button writes `criteria-review-confirmed`, and the next
+//! reminder is due one period after the latest of them. A bot that was down when a
+//! review fell due sends it as soon as it is back, once. The Edit button answers with
+//! how to change the criteria (the files, then `admin reload`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +27,53 @@ use crate::store::{AuditRecord, StoreError};
 pub const SCHEDULED: &str = "criteria-review-scheduled";
 /// Audit action written when a reminder went out.
 const SENT: &str = "criteria-review-sent";
+/// Audit action written when an admin confirmed the criteria.
+pub const CONFIRMED: &str = "criteria-review-confirmed";
+
+/// The reminder's buttons' stable action ids (see [`crate::render::action`] for why
+/// they never change).
+pub const CONFIRM_BUTTON: &str = "review:confirm";
+/// The Edit button's action id.
+pub const EDIT_BUTTON: &str = "review:edit";
+
+/// Whether `action` is a review button: `Some(true)` for Confirm, `Some(false)` for Edit.
+pub fn button(action: &str) -> Option<bool> {
+    match action {
+        CONFIRM_BUTTON => Some(true),
+        EDIT_BUTTON => Some(false),
+        _ => None,
+    }
+}
+
+/// The buttons under a reminder in `locale`: action id and label, Confirm first.
+pub fn buttons(locale: &str) -> [(&'static str, String); 2] {
+    [
+        (
+            CONFIRM_BUTTON,
+            crate::i18n::text(locale, "review-button-confirm", &[]),
+        ),
+        (
+            EDIT_BUTTON,
+            crate::i18n::text(locale, "review-button-edit", &[]),
+        ),
+    ]
+}
+
+/// Records that `actor` confirmed the criteria, which starts the next period now;
+/// returns when the next reminder is due.
+pub async fn confirm(escalator: &Escalator, actor: &str) -> Result<Timestamp, StoreError> {
+    let record = AuditRecord {
+        at: escalator.now(),
+        actor: actor.to_owned(),
+        action: CONFIRMED.to_owned(),
+        before: serde_json::Value::Null,
+        after: serde_json::Value::Null,
+    };
+    escalator.store().append_audit(&record).await?;
+    let every = chrono::Duration::from_std(escalator.policy().criteria_review_every)
+        .unwrap_or(chrono::Duration::MAX);
+    Ok(record.at + every)
+}
 
 /// What a review reminder tells the admins.
 #[derive(Clone, Debug, PartialEq)]
@@ -83,7 +132,7 @@ fn last_review(escalator: &Escalator) -> Result<Option<Timestamp>, StoreError> {
     Ok(audit
         .iter()
         .rev()
-        .find(|(_, record)| record.action == SENT || record.action == SCHEDULED)
+        .find(|(_, record)| [SENT, SCHEDULED, CONFIRMED].contains(&record.action.as_str()))
         .map(|(_, record)| record.at))
 }
 

@@ -268,7 +268,7 @@ fn time_out(stats: &mut SeverityStats, step: usize, paged: &mut Vec<PersonId>) {
 }
 
 /// The median of sorted `values`.
-fn median(values: &[u64]) -> Option<u64> {
+pub(crate) fn median(values: &[u64]) -> Option<u64> {
     let n = values.len();
     match n {
         0 => None,
@@ -278,7 +278,7 @@ fn median(values: &[u64]) -> Option<u64> {
 }
 
 /// The nearest-rank `percent`th percentile of sorted `values`.
-fn nearest_rank(values: &[u64], percent: usize) -> Option<u64> {
+pub(crate) fn nearest_rank(values: &[u64], percent: usize) -> Option<u64> {
     if values.is_empty() {
         return None;
     }

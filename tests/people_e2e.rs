@@ -200,6 +200,25 @@ async fn statistics_in_chat_and_from_the_data_folder_count_what_happened() {
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json, serde_json::json!({ "severities": [] }));
+
+    // The chart is a PNG of the documented size, with or without a font on the machine.
+    let chart = dir.path().join("ack.png");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_escalator"))
+        .args(["stats", "--format", "csv", "--chart"])
+        .arg(&chart)
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let png = std::fs::read(&chart).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(&png[12..16], b"IHDR");
+    assert_eq!(
+        png[16..24],
+        [0, 0, 0x03, 0xe8, 0, 0, 0x02, 0x58],
+        "1000 × 600"
+    );
 }
 
 #[tokio::test]
@@ -347,7 +366,7 @@ async fn admins_are_asked_to_review_the_criteria_on_a_short_period() {
         ),
     )
     .unwrap();
-    let bot = spawn_bot(&config, &dir.path().join("bot.log"));
+    let mut bot = spawn_bot(&config, &dir.path().join("bot.log"));
     assert!(workspace.wait_for_connections(1, PATIENCE).await);
 
     expect(&workspace, "the review reminder", |ws| {
@@ -372,5 +391,243 @@ async fn admins_are_asked_to_review_the_criteria_on_a_short_period() {
     }
     assert!(workspace.dms(ALICE).is_empty());
     assert!(workspace.dms(BOB).is_empty());
-    drop(bot);
+
+    // The reminder carries Confirm and Edit buttons.
+    let message = workspace
+        .dms(CAROL)
+        .into_iter()
+        .find(|m| m.text.contains("Time to review"))
+        .unwrap();
+    let blocks = message.blocks.clone().unwrap_or_default().to_string();
+    assert!(
+        blocks.contains("\"review:confirm\"") && blocks.contains("\"review:edit\""),
+        "{blocks}"
+    );
+    workspace
+        .click_button(CAROL, &message.channel, &message.ts, "review:edit", None)
+        .await
+        .unwrap();
+    expect(&workspace, "how to change the criteria", |ws| {
+        ephemeral_texts(ws, CAROL)
+            .iter()
+            .any(|text| text.contains("bot-config/severities.toml"))
+    })
+    .await;
+    workspace
+        .click_button(CAROL, &message.channel, &message.ts, "review:confirm", None)
+        .await
+        .unwrap();
+    expect(&workspace, "the confirmation", |ws| {
+        ephemeral_texts(ws, CAROL)
+            .iter()
+            .any(|text| text.starts_with("Thank you: the criteria are confirmed"))
+    })
+    .await;
+    // A review after the confirmation is due one period after it, not after the last
+    // reminder: the confirmation restarts the clock.
+    expect(&workspace, "the next reminder", |ws| {
+        ws.dms(CAROL)
+            .iter()
+            .filter(|m| m.text.contains("Time to review"))
+            .count()
+            >= 2
+    })
+    .await;
+    assert!(bot.terminate().await.success());
+    let store = escalator::store::Store::open_existing(
+        &dir.path().join("data"),
+        escalator::store::StoreOptions {
+            cache_bytes: 1 << 20,
+        },
+    )
+    .unwrap();
+    let audit = store.audit(usize::MAX).unwrap();
+    let confirmed = audit
+        .iter()
+        .position(|(_, record)| record.action == "criteria-review-confirmed")
+        .expect("the confirmation is audited");
+    assert_eq!(audit[confirmed].1.actor, "carol");
+    let next = audit[confirmed..]
+        .iter()
+        .find(|(_, record)| record.action == "criteria-review-sent")
+        .expect("a reminder after the confirmation");
+    assert!(
+        next.1.at - audit[confirmed].1.at >= chrono::TimeDelta::seconds(2),
+        "{audit:?}"
+    );
+}
+
+/// `admin show` and `admin export` as Carol sees them.
+async fn live_policy(workspace: &SlackWorkspace) -> (String, String) {
+    (
+        ask(workspace, CAROL, "admin show").await,
+        ask(workspace, CAROL, "admin export").await,
+    )
+}
+
+#[tokio::test]
+async fn admins_change_steps_reload_and_export_a_policy_that_round_trips() {
+    let (workspace, dir, mut bot) = started(SLOW).await;
+    let (shown_at_start, _) = live_policy(&workspace).await;
+
+    // Bob is no admin: refused, and the policy is unchanged.
+    let refused = ask(&workspace, BOB, "admin step add sev1 default 1 @bob").await;
+    assert!(refused.starts_with("Only admins"), "{refused}");
+    assert!(ask(&workspace, BOB, "admin reload")
+        .await
+        .starts_with("Only admins"));
+    assert!(ask(&workspace, BOB, "admin export")
+        .await
+        .starts_with("Only admins"));
+    assert_eq!(live_policy(&workspace).await.0, shown_at_start);
+
+    let added = ask(
+        &workspace,
+        CAROL,
+        "admin step add sev1 default 2 @bob means dm ack 3m",
+    )
+    .await;
+    assert!(
+        added.starts_with("SEV1 Critical for the default path now climbs:"),
+        "{added}"
+    );
+    assert!(
+        added.contains(
+            "Step 2: bob by dm, acknowledge within 3m, re-paged 0 times.\nStep 3: head-of-eng"
+        ),
+        "{added}"
+    );
+    let retimed = ask(
+        &workspace,
+        CAROL,
+        "admin step set sev1 default 1 repages 2 every 1m",
+    )
+    .await;
+    assert!(
+        retimed
+            .contains("Step 1: team-lead by thread, dm, acknowledge within 10m, re-paged 2 times."),
+        "{retimed}"
+    );
+    // Checked as check-config checks the file: re-pages must fit in the deadline.
+    let too_many = ask(
+        &workspace,
+        CAROL,
+        "admin step set sev1 default 1 repages 20",
+    )
+    .await;
+    assert!(
+        too_many.starts_with("The config checks refuse that, so nothing was changed:"),
+        "{too_many}"
+    );
+    assert!(
+        too_many.contains("severity[sev1].path[default].steps[0]"),
+        "{too_many}"
+    );
+    let moved = ask(&workspace, CAROL, "admin step move sev1 default 3 1").await;
+    assert!(moved.contains("Step 1: head-of-eng by dm"), "{moved}");
+    let removed = ask(&workspace, CAROL, "admin step remove sev1 default 1").await;
+    assert!(removed.contains("Step 1: team-lead"), "{removed}");
+    let no_path = ask(&workspace, CAROL, "admin step remove sev1 payments 1").await;
+    assert!(
+        no_path.contains("has no path of its own for payments"),
+        "{no_path}"
+    );
+    let no_step = ask(&workspace, CAROL, "admin step remove sev2 default 4").await;
+    assert_eq!(no_step, "That path has no step 4, so nothing was changed.");
+
+    // Changes sent at once all land: each waits for the one before.
+    let (one, two, three, four) = tokio::join!(
+        ask(&workspace, CAROL, "admin admins add <@UALICE>"),
+        ask(&workspace, CAROL, "admin admins add <@UBOB>"),
+        ask(&workspace, CAROL, "admin deputy bob carol"),
+        ask(&workspace, CAROL, "admin step set sev2 default 1 ack 90s"),
+    );
+    for reply in [&one, &two, &three, &four] {
+        assert!(reply.contains("The change is live"), "{reply}");
+    }
+    let (shown, exported) = live_policy(&workspace).await;
+    for part in [
+        "Admins: <@UALICE>, <@UBOB>, <@UCAROL>",
+        "<@UBOB>: deputy <@UCAROL>",
+        "Step 1: team-lead by thread, acknowledge within 1m 30s, re-paged 0 times.",
+        "Step 2: bob by dm, acknowledge within 3m, re-paged 0 times.",
+    ] {
+        assert!(shown.contains(part), "{part} missing in {shown}");
+    }
+    assert!(exported.contains("*severities.toml*\n```\n"), "{exported}");
+    assert!(exported.contains("person = \"bob\""), "{exported}");
+
+    // On the stopped bot the same policy is exported as files that pass check-config.
+    assert!(bot.terminate().await.success());
+    let export = dir.path().join("export");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_escalator"))
+        .args(["config", "export", "--config"])
+        .arg(dir.path().join("bot-config"))
+        .arg("--out")
+        .arg(&export)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_escalator"))
+        .args(["check-config", "--config"])
+        .arg(&export)
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{check:?}");
+
+    // The bot runs on the export; a reload makes the files alone the live policy, and
+    // it is the policy the chat changes had made.
+    let restarted = spawn_bot(&export, &dir.path().join("bot2.log"));
+    let started = std::time::Instant::now();
+    while started.elapsed() < PATIENCE
+        && !ask(&workspace, CAROL, "admin show")
+            .await
+            .contains("live escalation policy")
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let reloaded = ask(&workspace, CAROL, "admin reload").await;
+    assert!(
+        reloaded.starts_with("The live policy is now bot-config/"),
+        "{reloaded}\n{}",
+        restarted.log_text()
+    );
+    assert_eq!(
+        live_policy(&workspace).await,
+        (shown.clone(), exported.clone())
+    );
+
+    // A broken file is reported with its line, and nothing changes.
+    let people = export.join("people.toml");
+    let good = std::fs::read_to_string(&people).unwrap();
+    std::fs::write(
+        &people,
+        good.replace("deputy = \"carol\"", "deputy = \"nobody\""),
+    )
+    .unwrap();
+    let failed = ask(&workspace, CAROL, "admin reload").await;
+    assert!(
+        failed.starts_with("bot-config/ has problems, so the live policy was not changed:"),
+        "{failed}"
+    );
+    assert!(
+        failed.contains("people.toml:") && failed.contains("nobody"),
+        "{failed}"
+    );
+    assert_eq!(live_policy(&workspace).await.0, shown);
+
+    // Fixed on disk (Bob without a deputy) and reloaded: the files are live, and the
+    // audit names the file that changed.
+    std::fs::write(&people, good.replace("deputy = \"carol\"\n", "")).unwrap();
+    let reloaded = ask(&workspace, CAROL, "admin reload").await;
+    assert!(reloaded.starts_with("The live policy is now"), "{reloaded}");
+    assert!(ask(&workspace, CAROL, "admin show")
+        .await
+        .contains("<@UBOB>: deputy none"));
+    let audit = ask(&workspace, CAROL, "admin audit 1").await;
+    assert!(
+        audit.contains("policy-reload: [people.toml] → [people.toml]"),
+        "{audit}"
+    );
+    drop(restarted);
 }

@@ -1153,7 +1153,7 @@ Commands
 /escalate kb WORDS · kb edit INC-ID · kb skip [INC-ID] REASON — Search the fix notes; edit a fix note (its author and admins); or close a resolved incident with nothing to note, saying why.
 /escalate away [PERSON] [from DATE] until DATE [REASON] · away list · away cancel — Mark yourself away (admins: anyone), in your own time zone, so your deputy is paged.
 /escalate stats [30d] [TEAM] — Show where escalations stall, per severity.
-/escalate admin show · audit [N] · deputy PERSON DEPUTY · holder TEAM POSITION PEOPLE · admins add|remove PERSON · emoji ack|resolve NAMES — Admins only: show and change the live policy.
+/escalate admin show · audit [N] · deputy PERSON DEPUTY · holder TEAM POSITION PEOPLE · admins add|remove PERSON · emoji ack|resolve NAMES · step add|set|remove|move SEVERITY TEAM N … · reload · export — Admins only: show and change the live policy.
 In an incident thread, mention me instead of typing the command, and leave out the incident id: @escalator ack.
 
 In an incident thread, react with :eyes: to take the incident over, or with :white_check_mark: to resolve it.";

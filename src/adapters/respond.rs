@@ -504,6 +504,16 @@ impl Responder {
     }
 
     async fn button(&self, user: UserRef, dedupe: Option<String>, action: &str) -> Response {
+        if let Some(is_confirm) = crate::review::button(action) {
+            let reply = crate::adapters::admin::review_button(
+                &self.escalator,
+                self.platform,
+                &user,
+                is_confirm,
+            )
+            .await;
+            return Response::Reply(reply);
+        }
         let Ok(Action { kind, incident }) = action.parse::<Action>() else {
             warn!(action, "unknown button action");
             return Response::Nothing;

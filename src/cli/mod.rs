@@ -6,6 +6,7 @@
 //! here and one variant of [`Command`].
 
 pub mod check_config;
+pub mod config_export;
 pub mod demo;
 pub mod incidents;
 pub mod kb;
@@ -91,6 +92,12 @@ pub enum Command {
     },
     /// Where escalations stall, per severity, from a stopped bot's data folder.
     Stats(stats::Args),
+    /// Work with the policy of a stopped bot: export it as bot-config/ files.
+    Config {
+        /// What to do with it.
+        #[command(subcommand)]
+        command: config_export::ConfigCommand,
+    },
 }
 
 /// Parses `args` (program name first) and runs the subcommand against the process's
@@ -137,5 +144,6 @@ pub fn run(command: Command, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             }
         },
         Command::Stats(args) => stats::run(&args, out, err),
+        Command::Config { command } => config_export::run(&command, out, err),
     }
 }

@@ -3,7 +3,10 @@
 //!
 //! ```text
 //! escalator stats --data DIR [--since 30d] [--team ID] [--format table|csv|json]
+//!                 [--chart FILE.png]
 //! ```
+//!
+//! `--chart` also draws the times to acknowledge per severity as a PNG ([`crate::chart`]).
 //!
 //! Durations are whole seconds in CSV and JSON, and short human forms (`4m`, `1h 5m`)
 //! in the table. The figures are defined in [`crate::stats`].
@@ -12,6 +15,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::chart::{self, Drawn};
 use crate::cli::incidents;
 use crate::cli::{EXIT_FAILURE, EXIT_OK};
 use crate::engine::TeamId;
@@ -32,6 +36,9 @@ pub struct Args {
     /// How to print the figures.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
+    /// Also draw the times to acknowledge per severity into this PNG file.
+    #[arg(long, value_name = "FILE.png")]
+    pub chart: Option<PathBuf>,
 }
 
 /// Output formats.
@@ -71,6 +78,11 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         team: args.team.as_deref().map(TeamId::from),
     };
     let stats = compute(&records, &filter);
+    if let Some(path) = &args.chart {
+        if let Err(code) = write_chart(&records, &filter, path, err) {
+            return code;
+        }
+    }
     let text = match args.format {
         Format::Table => table(&stats),
         Format::Csv => csv(&stats),
@@ -79,6 +91,34 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     match out.write_all(text.as_bytes()) {
         Ok(()) => EXIT_OK,
         Err(_) => EXIT_FAILURE,
+    }
+}
+
+/// Draws the chart, telling `err` when it has no text for want of a font.
+fn write_chart(
+    records: &[crate::stats::Record],
+    filter: &Filter,
+    path: &std::path::Path,
+    err: &mut dyn Write,
+) -> Result<(), u8> {
+    let variable = std::env::var(chart::FONT_VARIABLE).ok();
+    let drawn = chart::find_font(variable.as_deref())
+        .and_then(|font| chart::draw(&chart::ack_times(records, filter), font.as_deref(), path));
+    match drawn {
+        Ok(Drawn::WithText(_)) => Ok(()),
+        Ok(Drawn::WithoutText) => {
+            let _ = writeln!(
+                err,
+                "note: no font found, so {} has no labels; set {} to a .ttf file to add them",
+                path.display(),
+                chart::FONT_VARIABLE
+            );
+            Ok(())
+        }
+        Err(error) => {
+            let _ = writeln!(err, "error: {error}");
+            Err(EXIT_FAILURE)
+        }
     }
 }
 

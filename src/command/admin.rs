@@ -7,7 +7,17 @@
 //! admin holder <team|all> <position> <user…>   Admin(Holders)   who holds a position
 //! admin admins add|remove <user>      Admin(Admins)     add or remove an admin
 //! admin emoji ack|resolve <name…>     Admin(Emoji)      replace reaction emoji
+//! admin step add <sev> <team|default> <n> <position|@user> [options]   insert a step
+//! admin step set <sev> <team|default> <n> <options>                    change its timing
+//! admin step remove <sev> <team|default> <n>                           remove a step
+//! admin step move <sev> <team|default> <n> <m>                         move step n to m
+//! admin reload                        Admin(Reload)     make bot-config/ the live policy
+//! admin export                        Admin(Export)     the live policy as bot-config/ files
 //! ```
+//!
+//! Step options, in any order: `means thread,dm,channel,webhook:NAME`, `ack 5m`,
+//! `repages 2`, `every 2m`. A new step without them is paged by thread and direct
+//! message and has 10 minutes. `default` names the severity's default path.
 //!
 //! Only admins may run these; the caller checks that before anything else.
 
@@ -59,6 +69,74 @@ pub enum Admin {
         /// The names, with any colons around them removed.
         names: Vec<String>,
     },
+    /// Change one step of a path.
+    Step {
+        /// The severity as typed.
+        severity: String,
+        /// The team as typed; `None` for `default`.
+        team: Option<String>,
+        /// What to do with the step.
+        edit: StepEdit,
+    },
+    /// Make `bot-config/` the live policy again.
+    Reload,
+    /// The live policy as `bot-config/` files.
+    Export,
+}
+
+/// What `admin step` does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepEdit {
+    /// Insert a step at `at` (1-based).
+    Add {
+        /// Its place.
+        at: usize,
+        /// Whom it pages.
+        target: StepTarget,
+        /// Its means and timing.
+        options: StepOptions,
+    },
+    /// Change the timing or means of step `at`.
+    Set {
+        /// The step.
+        at: usize,
+        /// What changes.
+        options: StepOptions,
+    },
+    /// Remove step `at`.
+    Remove {
+        /// The step.
+        at: usize,
+    },
+    /// Move step `from` to place `to`.
+    Move {
+        /// The step.
+        from: usize,
+        /// Its new place.
+        to: usize,
+    },
+}
+
+/// Whom a new step pages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepTarget {
+    /// Everyone holding a position, as typed.
+    Position(String),
+    /// One person.
+    Person(UserArg),
+}
+
+/// Step options as typed; `None` leaves a value as it is (or at its default).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StepOptions {
+    /// `means`: the means, split at commas.
+    pub means: Option<Vec<String>>,
+    /// `ack`: the ack deadline.
+    pub ack_within: Option<String>,
+    /// `repages`: how many re-pages.
+    pub repages: Option<u32>,
+    /// `every`: the time between re-pages.
+    pub repage_every: Option<String>,
 }
 
 /// Parses what follows `admin`.
@@ -139,6 +217,9 @@ pub(crate) fn parse(mut args: Tokens<'_>) -> Result<Command, ParseError> {
             }
             Admin::Emoji { is_ack, names }
         }
+        "step" => step(&mut args)?,
+        "reload" => Admin::Reload,
+        "export" => Admin::Export,
         _ => {
             let kind = ParseErrorKind::TrailingInput {
                 verb: Verb::Admin,
@@ -149,6 +230,84 @@ pub(crate) fn parse(mut args: Tokens<'_>) -> Result<Command, ParseError> {
     };
     args.finish(Verb::Admin)?;
     Ok(Command::Admin(admin))
+}
+
+/// Parses what follows `admin step`.
+fn step(args: &mut Tokens<'_>) -> Result<Admin, ParseError> {
+    let missing = |position| ParseError::missing(Verb::Admin, Expected::Text, position);
+    let action = args.take().ok_or_else(|| missing(args.end()))?;
+    let severity = args.take().ok_or_else(|| missing(args.end()))?;
+    let team = args.take().ok_or_else(|| missing(args.end()))?;
+    let at = number(args)?;
+    let edit = match action.text.to_ascii_lowercase().as_str() {
+        "add" => {
+            let word = args.take().ok_or_else(|| missing(args.end()))?;
+            let target = if word.text.starts_with('<') || word.text.starts_with('@') {
+                StepTarget::Person(user_arg(word)?)
+            } else {
+                StepTarget::Position(word.text.to_owned())
+            };
+            let options = step_options(args)?;
+            StepEdit::Add {
+                at,
+                target,
+                options,
+            }
+        }
+        "set" => {
+            let options = step_options(args)?;
+            if options == StepOptions::default() {
+                return Err(missing(args.end()));
+            }
+            StepEdit::Set { at, options }
+        }
+        "remove" => StepEdit::Remove { at },
+        "move" => StepEdit::Move {
+            from: at,
+            to: number(args)?,
+        },
+        _ => return Err(unexpected(action.text, action.position)),
+    };
+    Ok(Admin::Step {
+        severity: severity.text.to_owned(),
+        team: (!team.text.eq_ignore_ascii_case("default")).then(|| team.text.to_owned()),
+        edit,
+    })
+}
+
+/// A step number (1 or more).
+fn number(args: &mut Tokens<'_>) -> Result<usize, ParseError> {
+    let Some(word) = args.take() else {
+        return Err(ParseError::missing(Verb::Admin, Expected::Text, args.end()));
+    };
+    match word.text.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(unexpected(word.text, word.position)),
+    }
+}
+
+/// `means …`, `ack …`, `repages …` and `every …`, in any order, to the end.
+fn step_options(args: &mut Tokens<'_>) -> Result<StepOptions, ParseError> {
+    let mut options = StepOptions::default();
+    while let Some(key) = args.take() {
+        let Some(value) = args.take() else {
+            return Err(ParseError::missing(Verb::Admin, Expected::Text, args.end()));
+        };
+        match key.text.to_ascii_lowercase().as_str() {
+            "means" => {
+                let means = value.text.split(',').filter(|m| !m.is_empty());
+                options.means = Some(means.map(str::to_owned).collect());
+            }
+            "ack" => options.ack_within = Some(value.text.to_owned()),
+            "every" => options.repage_every = Some(value.text.to_owned()),
+            "repages" => match value.text.parse::<u32>() {
+                Ok(n) => options.repages = Some(n),
+                Err(_) => return Err(unexpected(value.text, value.position)),
+            },
+            _ => return Err(unexpected(key.text, key.position)),
+        }
+    }
+    Ok(options)
 }
 
 /// A word that is not one of the subcommand's keywords.
@@ -210,6 +369,55 @@ mod tests {
                     position: "team-lead".to_owned(),
                     users: vec![name("bob"), name("carol")],
                 })),
+            ),
+            (
+                "admin step add sev1 payments 2 @bob means dm ack 3m",
+                Ok(Command::Admin(Admin::Step {
+                    severity: "sev1".to_owned(),
+                    team: Some("payments".to_owned()),
+                    edit: StepEdit::Add {
+                        at: 2,
+                        target: StepTarget::Person(name("bob")),
+                        options: StepOptions {
+                            means: Some(vec!["dm".to_owned()]),
+                            ack_within: Some("3m".to_owned()),
+                            ..StepOptions::default()
+                        },
+                    },
+                })),
+            ),
+            (
+                "admin step set sev2 default 1 repages 2 every 1m",
+                Ok(Command::Admin(Admin::Step {
+                    severity: "sev2".to_owned(),
+                    team: None,
+                    edit: StepEdit::Set {
+                        at: 1,
+                        options: StepOptions {
+                            repages: Some(2),
+                            repage_every: Some("1m".to_owned()),
+                            ..StepOptions::default()
+                        },
+                    },
+                })),
+            ),
+            (
+                "admin step move sev1 payments 3 1",
+                Ok(Command::Admin(Admin::Step {
+                    severity: "sev1".to_owned(),
+                    team: Some("payments".to_owned()),
+                    edit: StepEdit::Move { from: 3, to: 1 },
+                })),
+            ),
+            ("admin reload", Ok(Command::Admin(Admin::Reload))),
+            ("admin export", Ok(Command::Admin(Admin::Export))),
+            (
+                "admin step remove sev1 payments zero",
+                Err(unexpected("zero", 32)),
+            ),
+            (
+                "admin step set sev1 payments 1",
+                Err(ParseError::missing(Verb::Admin, Expected::Text, 30)),
             ),
             (
                 "admin holder all cto",

@@ -50,7 +50,7 @@ use std::fmt;
 
 use crate::engine::{IncidentId, SeverityId};
 
-pub use admin::Admin;
+pub use admin::{Admin, StepEdit, StepOptions, StepTarget};
 pub use away::Away;
 pub use error::{Expected, ParseError, ParseErrorKind};
 pub use markup::{display_text, Markup, UserMention};
@@ -252,7 +252,7 @@ impl Verb {
             Verb::Criteria => "criteria",
             Verb::Stats => "stats [30d] [team]",
             Verb::Away => "away [@person] [from 2026-12-20] until 2026-12-24 [reason]",
-            Verb::Admin => "admin show | audit [n] | deputy person deputy | holder team position people | admins add|remove person | emoji ack|resolve names",
+            Verb::Admin => "admin show | audit [n] | deputy person deputy | holder team position people | admins add|remove person | emoji ack|resolve names | step add|set|remove|move … | reload | export",
         }
     }
 

@@ -11,6 +11,7 @@
 pub mod change;
 pub mod describe;
 mod error;
+pub mod export;
 mod raw;
 mod validate;
 

@@ -34,7 +34,61 @@ struct Files {
 }
 
 pub(crate) fn load(dir: &Path) -> Result<Config, ConfigErrors> {
-    let files = read_files(dir)?;
+    check_files(dir, read_files(dir)?)
+}
+
+/// Checks the four files given as `(name, text)` as if they were in `dir`.
+pub(crate) fn load_texts(dir: &Path, texts: &[(&str, String)]) -> Result<Config, ConfigErrors> {
+    let mut errors = Vec::new();
+    let parsed = |name: &str| -> Option<Source> {
+        let text = texts.iter().find(|(file, _)| *file == name)?.1.clone();
+        Some(Source {
+            path: dir.join(name),
+            text,
+        })
+    };
+    let sources = (
+        parsed(SETTINGS_FILE),
+        parsed(TEAMS_FILE),
+        parsed(PEOPLE_FILE),
+        parsed(SEVERITIES_FILE),
+    );
+    let (Some(settings), Some(teams), Some(people), Some(severities)) = sources else {
+        let error = ConfigError::without_location(dir, "", "a config file is missing");
+        return Err(ConfigErrors(vec![error]));
+    };
+    let settings = parse_one(settings, &mut errors);
+    let teams = parse_one(teams, &mut errors);
+    let people = parse_one(people, &mut errors);
+    let severities = parse_one(severities, &mut errors);
+    match (settings, teams, people, severities) {
+        (Some(settings), Some(teams), Some(people), Some(severities)) => check_files(
+            dir,
+            Files {
+                settings,
+                teams,
+                people,
+                severities,
+            },
+        ),
+        _ => Err(ConfigErrors::sorted(errors)),
+    }
+}
+
+fn parse_one<T: DeserializeOwned>(
+    source: Source,
+    errors: &mut Vec<ConfigError>,
+) -> Option<(Source, T)> {
+    match source.parse::<T>() {
+        Ok(parsed) => Some((source, parsed)),
+        Err(error) => {
+            errors.push(error);
+            None
+        }
+    }
+}
+
+fn check_files(dir: &Path, files: Files) -> Result<Config, ConfigErrors> {
     let mut check = Check::default();
 
     let settings = check.settings(&files.settings, dir);
@@ -125,11 +179,7 @@ fn read_one<T: DeserializeOwned>(
     let source = Source::read(dir, name)
         .map_err(|error| errors.push(error))
         .ok()?;
-    let parsed = source
-        .parse::<T>()
-        .map_err(|error| errors.push(error))
-        .ok()?;
-    Some((source, parsed))
+    parse_one(source, errors)
 }
 
 /// A path as written, with what validation needs to point back at it.

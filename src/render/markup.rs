@@ -39,6 +39,13 @@ pub trait Markup: Send + Sync {
     fn channel(&self, id: &str) -> String {
         format!("#{id}")
     }
+
+    /// Text shown verbatim in a fenced block (Slack and Discord both read the fences).
+    /// A fence inside the text would end the block early, so its backticks are swapped
+    /// for look-alikes.
+    fn code_block(&self, text: &str) -> String {
+        format!("```\n{}\n```", text.trim_end().replace("```", "ˋˋˋ"))
+    }
 }
 
 /// Markup for plain text: names instead of mentions, no emphasis, nothing escaped. Used by

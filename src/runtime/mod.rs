@@ -22,6 +22,7 @@ use tokio::sync::{watch, Mutex, Notify};
 use tracing::{debug, error, info, warn};
 
 use crate::config::DEFAULT_SHUTDOWN_GRACE;
+use crate::config::export::PolicySource;
 use crate::engine::policy::Policy;
 use crate::engine::{
     self, Ctx, Effect, Entry, Incident, IncidentId, Intent, OpenRequest, Outcome, Phase, Rejection,
@@ -89,6 +90,9 @@ pub struct Escalator {
     is_running: AtomicBool,
     /// How long a stop waits for deliveries under way, in milliseconds.
     shutdown_grace_ms: AtomicU64,
+    /// Where the live policy came from; held across a whole policy change, so admin
+    /// changes happen one after another and none overwrites another.
+    policy_source: Mutex<Option<PolicySource>>,
 }
 
 impl Escalator {
@@ -116,6 +120,7 @@ impl Escalator {
             metrics: Metrics::default(),
             is_running: AtomicBool::new(false),
             shutdown_grace_ms: AtomicU64::new(DEFAULT_SHUTDOWN_GRACE.as_millis() as u64),
+            policy_source: Mutex::new(None),
         })
     }
 
@@ -128,6 +133,17 @@ impl Escalator {
 
     fn shutdown_grace(&self) -> Duration {
         Duration::from_millis(self.shutdown_grace_ms.load(Ordering::Relaxed))
+    }
+
+    /// Records where the live policy came from, for admin changes, reload and export.
+    pub async fn set_policy_source(&self, source: PolicySource) {
+        *self.policy_source.lock().await = Some(source);
+    }
+
+    /// Waits for any other policy change to finish and holds off the next one until the
+    /// guard is dropped; the guard holds where the policy came from, when known.
+    pub async fn lock_policy(&self) -> tokio::sync::MutexGuard<'_, Option<PolicySource>> {
+        self.policy_source.lock().await
     }
 
     /// The store.

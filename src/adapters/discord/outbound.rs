@@ -392,8 +392,29 @@ impl Chat for DiscordChat {
             };
             let locale = crate::i18n::pick_locale(policy, Some(admin), None);
             let text = render::alert_text(alert, policy, locale, &DiscordMarkup);
-            self.dm(user, &text_message(&text)).await?;
+            let mut message = text_message(&text);
+            if matches!(alert, Alert::CriteriaReview(_)) {
+                message["components"] = review_buttons(locale);
+            }
+            self.dm(user, &message).await?;
         }
         Ok(())
     }
+}
+
+/// The criteria review's Confirm and Edit buttons as one row of components.
+fn review_buttons(locale: &str) -> serde_json::Value {
+    let buttons: Vec<serde_json::Value> = crate::review::buttons(locale)
+        .iter()
+        .enumerate()
+        .map(|(index, (action, label))| {
+            serde_json::json!({
+                "type": 2,
+                "style": if index == 0 { 1 } else { 2 },
+                "label": label,
+                "custom_id": action,
+            })
+        })
+        .collect();
+    serde_json::json!([{ "type": 1, "components": buttons }])
 }

@@ -50,6 +50,12 @@ impl Markup for SlackMarkup {
         format!(":{name}:")
     }
 
+    fn code_block(&self, text: &str) -> String {
+        // Slack reads entities even between fences, so the text is escaped first.
+        let text = self.escape(text.trim_end()).replace("```", "ˋˋˋ");
+        format!("```\n{text}\n```")
+    }
+
     fn channel(&self, id: &str) -> String {
         format!("<#{id}>")
     }
@@ -126,6 +132,50 @@ pub fn card_content(card: &Card) -> SlackMessageContent {
     let blocks: Vec<SlackBlock> = serde_json::from_value(card_blocks(card)).unwrap_or_default();
     SlackMessageContent::new()
         .with_text(cut(&card.fallback, 4000))
+        .with_blocks(blocks)
+}
+
+/// Text in sections (each within Slack's limit, split between lines) and a row of
+/// buttons, each an action id and a label; the first button is the primary one.
+pub fn text_with_buttons(text: &str, buttons: &[(&str, String)]) -> SlackMessageContent {
+    let mut sections: Vec<String> = vec![String::new()];
+    for line in text.lines() {
+        let last = sections.last_mut().expect("there is always a section");
+        if !last.is_empty() && last.chars().count() + line.chars().count() + 1 > SECTION_LIMIT {
+            sections.push(String::new());
+        }
+        let last = sections.last_mut().expect("there is always a section");
+        if !last.is_empty() {
+            last.push('\n');
+        }
+        last.push_str(line);
+    }
+    let mut blocks: Vec<Value> = sections
+        .iter()
+        .filter(|section| !section.trim().is_empty())
+        .map(|section| mrkdwn_section(section))
+        .collect();
+    let elements: Vec<Value> = buttons
+        .iter()
+        .enumerate()
+        .map(|(index, (action, label))| {
+            let mut element = json!({
+                "type": "button",
+                "action_id": action,
+                "value": action,
+                "text": {"type": "plain_text", "text": cut(label, 75), "emoji": true},
+            });
+            if index == 0 {
+                element["style"] = json!("primary");
+            }
+            element
+        })
+        .collect();
+    blocks.push(json!({"type": "actions", "elements": elements}));
+    // Built from Block Kit's documented shapes, which slack-morphism reads.
+    let blocks: Vec<SlackBlock> = serde_json::from_value(Value::Array(blocks)).unwrap_or_default();
+    SlackMessageContent::new()
+        .with_text(cut(text, 39_000))
         .with_blocks(blocks)
 }
 

@@ -17,7 +17,7 @@ use crate::engine::{Effect, Incident, Platform};
 use crate::ports::{Alert, Chat, ChatError, Delivered, Delivery, MessageRef};
 use crate::render::{self, Body, Markup, Message, PolicyLocale, Target};
 
-use super::blocks::{card_content, text_content, SlackMarkup};
+use super::blocks::{card_content, text_content, text_with_buttons, SlackMarkup};
 use super::client::{classify, kind_of, Client, Token};
 use super::lookup;
 use crate::adapters::resend::MessageKeys;
@@ -354,7 +354,13 @@ impl Chat for SlackChat {
             };
             let locale = crate::i18n::pick_locale(policy, Some(admin), None);
             let text = render::alert_text(alert, policy, locale, &SlackMarkup);
-            self.dm(user, text_content(&text)).await?;
+            let content = match alert {
+                Alert::CriteriaReview(_) => {
+                    text_with_buttons(&text, &crate::review::buttons(locale))
+                }
+                _ => text_content(&text),
+            };
+            self.dm(user, content).await?;
         }
         Ok(())
     }
