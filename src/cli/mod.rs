@@ -11,6 +11,7 @@ pub mod incidents;
 pub mod kb;
 pub mod run;
 pub mod simulate;
+pub mod snapshots;
 pub mod stats;
 
 use std::ffi::OsString;
@@ -91,6 +92,12 @@ pub enum Command {
     },
     /// Where escalations stall, per severity, from a stopped bot's data folder.
     Stats(stats::Args),
+    /// List the data folder's snapshots, or restore one into a stopped bot's folder.
+    Snapshots {
+        /// What to do with them.
+        #[command(subcommand)]
+        command: snapshots::SnapshotsCommand,
+    },
 }
 
 /// Parses `args` (program name first) and runs the subcommand against the process's
@@ -137,5 +144,12 @@ pub fn run(command: Command, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             }
         },
         Command::Stats(args) => stats::run(&args, out, err),
+        Command::Snapshots { command } => match snapshots::run(command, out) {
+            Ok(()) => EXIT_OK,
+            Err(error) => {
+                let _ = writeln!(err, "error: {error:#}");
+                EXIT_FAILURE
+            }
+        },
     }
 }
