@@ -453,10 +453,14 @@ impl Store {
         error
     }
 
-    /// Closes and reopens the database after a failed write, then proves that a write
-    /// reaches the disk again. sled keeps the first I/O error and fails every later write,
-    /// so this is the only way back short of a restart. Only what was flushed before the
-    /// failure is read back; nobody was told about anything else.
+    /// Proves that the folder takes writes again, then reopens the database and clears
+    /// the failure. sled keeps the first I/O error and fails every later write, so
+    /// reopening is the only way back short of a restart. It cannot reopen earlier: sled
+    /// writes while it opens, so that fails too while the disk is full.
+    ///
+    /// sled applies a change in memory before writing it, so until the reopen, reads may
+    /// show the change whose write failed (nobody was told it was done); the reopen reads
+    /// back only what is on disk.
     pub async fn reopen(&self) -> Result<(), StoreError> {
         let store = self.clone();
         tokio::task::spawn_blocking(move || store.reopen_now())
@@ -465,24 +469,10 @@ impl Store {
     }
 
     fn reopen_now(&self) -> Result<(), StoreError> {
-        {
-            let mut current = self
-                .shared
-                .current
-                .write()
-                .unwrap_or_else(PoisonError::into_inner);
-            if let Some(old) = current.take() {
-                match Arc::try_unwrap(old) {
-                    // sled releases the folder's lock when its last handle is dropped.
-                    Ok(old) => drop(old),
-                    Err(old) => {
-                        *current = Some(old);
-                        return Err(StoreError::Busy);
-                    }
-                }
-            }
-            *current = Some(Arc::new(open_db(&self.dir, self.options)?));
-        }
+        // A plain file first: while the disk is full this fails without touching sled,
+        // which keeps serving reads meanwhile.
+        probe_folder(&self.dir).map_err(StoreError::Io)?;
+        self.swap_db()?;
         let db = self.db()?;
         let probe = keys::millis_up(chrono::Utc::now()).to_be_bytes();
         db.trees.meta.insert(keys::WRITE_PROBE, &probe)?;
@@ -491,6 +481,27 @@ impl Store {
         self.shared.has_failed_write.store(false, Ordering::Relaxed);
         self.raise_watermark();
         info!(data_dir = %self.dir.display(), "store reopened; writes work again");
+        Ok(())
+    }
+
+    /// Closes the database and opens it again from disk.
+    fn swap_db(&self) -> Result<(), StoreError> {
+        let mut current = self
+            .shared
+            .current
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(old) = current.take() {
+            match Arc::try_unwrap(old) {
+                // sled releases the folder's lock when its last handle is dropped.
+                Ok(old) => drop(old),
+                Err(old) => {
+                    *current = Some(old);
+                    return Err(StoreError::Busy);
+                }
+            }
+        }
+        *current = Some(Arc::new(open_db(&self.dir, self.options)?));
         Ok(())
     }
 
@@ -524,6 +535,19 @@ impl Store {
             .get(key)?
             .and_then(|bytes| keys::read_u64(&bytes))
             .unwrap_or(1))
+    }
+
+    /// Moves the next incident id up to `next` if it is lower, so that numbers a lost
+    /// store had handed out are not given to other incidents.
+    pub fn skip_incident_ids_to(&self, next: u64) -> Result<(), StoreError> {
+        if self.counter(keys::NEXT_INCIDENT_ID)? >= next {
+            return Ok(());
+        }
+        self.db()?
+            .trees
+            .meta
+            .insert(keys::NEXT_INCIDENT_ID, &keys::seq(next))?;
+        self.flush_now()
     }
 
     /// The high-water mark found when the store was opened (or last written).
@@ -995,6 +1019,19 @@ fn create_private_folder(dir: &Path) -> Result<(), StoreError> {
         .map_err(folder_error)?;
     // The mode above is filtered by the umask; set it again so it is exactly 0700.
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(folder_error)
+}
+
+/// Writes, syncs and deletes a small file in `dir`: whether the folder takes writes.
+fn probe_folder(dir: &Path) -> io::Result<()> {
+    use std::io::Write as _;
+    let path = dir.join("store.probe");
+    let mut file = std::fs::File::create(&path)?;
+    let written = file
+        .write_all(&[0; 64 * 1024])
+        .and_then(|()| file.sync_all());
+    drop(file);
+    let _ = std::fs::remove_file(&path);
+    written
 }
 
 /// Opens sled in `dir` with its trees.

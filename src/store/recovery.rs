@@ -56,8 +56,14 @@ pub fn open_checked(
         });
     };
     let last_written = last_written(dir);
+    let lost_mark = Watermark::read(dir);
     let moved_to = move_aside(dir, "corrupt", now)?;
     let store = load(dir, &snapshot.path, options)?;
+    // Incidents opened after the snapshot were announced under their numbers; new ones
+    // get new numbers rather than reuse those.
+    if let Some(mark) = lost_mark {
+        store.skip_incident_ids_to(mark.counters.next_incident_id)?;
+    }
     error!(
         data_dir = %dir.display(),
         snapshot = %snapshot.name(),
