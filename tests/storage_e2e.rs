@@ -149,10 +149,7 @@ async fn a_damaged_store_is_replaced_by_the_newest_snapshot_and_admins_are_told(
     assert_eq!(kept.len(), 1, "{kept:?}");
     assert!(kept[0].join("db").is_file());
     let status = command(&workspace, "status INC-1").await;
-    assert!(
-        status.contains("INC-1 · SEV1 Critical is Open"),
-        "{status}"
-    );
+    assert!(status.contains("INC-1 · SEV1 Critical is Open"), "{status}");
     let status = command(&workspace, "status INC-2").await;
     assert!(status.contains("no incident INC-2"), "{status}");
 
@@ -181,15 +178,18 @@ async fn without_a_snapshot_the_bot_refuses_and_says_what_to_do() {
     std::fs::remove_dir_all(data.join("snapshots")).unwrap();
     garble(&data);
 
-    let output = Command::new(env!("CARGO_BIN_EXE_escalator"))
-        .args(["run", "--config"])
-        .arg(&config)
-        .env("TEST_SLACK_BOT_TOKEN", BOT_TOKEN)
-        .env("TEST_SLACK_APP_TOKEN", APP_TOKEN)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    // Waited for without blocking: a bot that wrongly runs must fail the test, not hang it.
+    let mut bot = spawn_bot(&config, &dir.path().join("second.log"));
+    let mut status = None;
+    for _ in 0..200 {
+        status = bot.child.try_wait().unwrap();
+        if status.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let stderr = bot.log_text();
+    assert_eq!(status.and_then(|status| status.code()), Some(1), "{stderr}");
     let message = stderr
         .lines()
         .find(|line| line.starts_with("error:"))
@@ -328,10 +328,7 @@ async fn on_a_full_disk_new_incidents_are_refused_plainly_and_taken_again_after(
 
     // What exists is still served.
     let status = command(&workspace, "status INC-1").await;
-    assert!(
-        status.contains("INC-1 · SEV1 Critical is Open"),
-        "{status}"
-    );
+    assert!(status.contains("INC-1 · SEV1 Critical is Open"), "{status}");
 
     // Space returns: the bot takes writes again by itself.
     limit_file_size(bot.child.id(), libc::RLIM_INFINITY);
