@@ -518,6 +518,40 @@ mod tests {
     }
 
     #[test]
+    fn the_store_series_follow_failures_refusals_and_snapshots() {
+        let metrics = Metrics::default();
+        let text = metrics.render(OutboxGauge::default());
+        assert!(text.contains("\nescalator_store_writable 1\n"), "{text}");
+        assert!(!text.contains("escalator_snapshot_last_success_timestamp_seconds"));
+
+        metrics.record_store_writable(false);
+        metrics.record_store_writable(false);
+        metrics.record_not_stored();
+        metrics.record_snapshot(None);
+        metrics.record_snapshot(Some("2026-12-04T10:00:00.5Z".parse().unwrap()));
+        metrics.record_restored();
+        let text = metrics.render(OutboxGauge::default());
+        for line in [
+            "escalator_store_writable 0",
+            "escalator_store_write_failures_total 1",
+            "escalator_requests_not_stored_total 1",
+            "escalator_snapshot_failures_total 1",
+            "escalator_store_restored_from_snapshot 1",
+            "escalator_snapshot_last_success_timestamp_seconds 1796378400.5",
+        ] {
+            assert!(
+                text.contains(&format!("\n{line}\n")),
+                "{line} missing in {text}"
+            );
+        }
+
+        metrics.record_store_writable(true);
+        let text = metrics.render(OutboxGauge::default());
+        assert!(text.contains("\nescalator_store_writable 1\n"), "{text}");
+        assert!(text.contains("\nescalator_store_write_failures_total 1\n"));
+    }
+
+    #[test]
     fn every_series_has_help_and_type_once() {
         let metrics = Metrics::default();
         metrics.set_incidents(Vec::new());
@@ -526,8 +560,8 @@ mod tests {
             oldest_age_seconds: 2.5,
         });
         let types = lines_of(&text, "# TYPE ");
-        assert_eq!(types.len(), 10);
-        assert_eq!(lines_of(&text, "# HELP ").len(), 10);
+        assert_eq!(types.len(), 15);
+        assert_eq!(lines_of(&text, "# HELP ").len(), 15);
         assert!(text.contains("\nescalator_outbox_depth 3\n"));
         assert!(text.contains("\nescalator_outbox_oldest_age_seconds 2.5\n"));
     }
