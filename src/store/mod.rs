@@ -501,7 +501,19 @@ impl Store {
                 }
             }
         }
-        *current = Some(Arc::new(open_db(&self.dir, self.options)?));
+        // sled frees some of a closed database's parts a moment later (epoch-based
+        // reclamation), the folder's lock among them; wait for it briefly.
+        let mut attempts = 0;
+        let open = loop {
+            match open_db(&self.dir, self.options) {
+                Err(StoreError::InUse { .. }) if attempts < 50 => {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => break other?,
+            }
+        };
+        *current = Some(Arc::new(open));
         Ok(())
     }
 
