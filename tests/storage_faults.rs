@@ -308,7 +308,7 @@ async fn snapshots_are_listed_and_restored_by_hand_but_not_under_a_running_bot()
     let restored = escalator(&["snapshots", "restore"], dir.path());
     let text = String::from_utf8_lossy(&restored.stdout);
     assert!(restored.status.success(), "{restored:?}");
-    assert!(text.contains("3 incidents"), "{text}");
+    assert!(text.contains("(incidents: 3)"), "{text}");
     assert!(text.contains("store.replaced-"), "{text}");
     let store = Store::open(dir.path(), options()).unwrap();
     assert_eq!(ids(&store), [1, 2, 3]);

@@ -60,10 +60,10 @@ pub fn run(command: SnapshotsCommand, out: &mut dyn Write) -> anyhow::Result<()>
             let counters = store.counters()?;
             writeln!(
                 out,
-                "restored {} ({} incidents) into {}",
+                "restored {} into {} (incidents: {})",
                 file.display(),
-                counters.next_incident_id.saturating_sub(1),
-                data.display()
+                data.display(),
+                counters.next_incident_id.saturating_sub(1)
             )?;
             if let Some(moved_to) = moved_to {
                 writeln!(out, "the previous store is kept in {}", moved_to.display())?;
