@@ -501,19 +501,7 @@ impl Store {
                 }
             }
         }
-        // sled frees some of a closed database's parts a moment later (epoch-based
-        // reclamation), the folder's lock among them; wait for it briefly.
-        let mut attempts = 0;
-        let open = loop {
-            match open_db(&self.dir, self.options) {
-                Err(StoreError::InUse { .. }) if attempts < 50 => {
-                    attempts += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                other => break other?,
-            }
-        };
-        *current = Some(Arc::new(open));
+        *current = Some(Arc::new(open_db(&self.dir, self.options)?));
         Ok(())
     }
 
@@ -1046,13 +1034,29 @@ fn probe_folder(dir: &Path) -> io::Result<()> {
     written
 }
 
+/// How long an open waits for a held lock before it says another escalator has it.
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Opens sled in `dir` with its trees.
+///
+/// sled frees some parts of a closed database a moment after the last handle is dropped
+/// (epoch-based reclamation), the folder's lock among them, so a reopen in the same
+/// process can briefly find it held; a held lock is tried again for [`LOCK_PATIENCE`].
 fn open_db(dir: &Path, options: StoreOptions) -> Result<OpenDb, StoreError> {
-    let db = sled::Config::new()
-        .path(dir)
-        .cache_capacity(options.cache_bytes)
-        .open()
-        .map_err(|error| open_error(dir, error))?;
+    let started = std::time::Instant::now();
+    let db = loop {
+        let opened = sled::Config::new()
+            .path(dir)
+            .cache_capacity(options.cache_bytes)
+            .open()
+            .map_err(|error| open_error(dir, error));
+        match opened {
+            Err(StoreError::InUse { .. }) if started.elapsed() < LOCK_PATIENCE => {
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            other => break other?,
+        }
+    };
     let trees = Trees::open(&db)?;
     Ok(OpenDb { db, trees })
 }
