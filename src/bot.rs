@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use secrecy::SecretString;
 use tokio::sync::watch;
-use tracing::{error, info};
+use tracing::{error, info, warn};
 
 use crate::adapters::discord::gateway::Gateway;
 use crate::adapters::discord::inbound::DiscordInbound;
@@ -25,9 +25,11 @@ use crate::config::export::PolicySource;
 use crate::config::{Config, DiscordSettings, SlackMode, SlackSecrets, SlackSettings};
 use crate::engine::Platform;
 use crate::http;
-use crate::ports::{Chat, Clock};
+use crate::ports::{Alert, Chat, Clock};
+use crate::runtime::storage::SnapshotPolicy;
 use crate::runtime::{Escalator, RuntimeError};
-use crate::store::{Store, StoreError, StoreOptions};
+use crate::store::recovery::{self, Restored};
+use crate::store::{StoreError, StoreOptions};
 
 /// Why the bot could not start or stopped.
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +88,9 @@ pub struct Secrets {
 /// A started bot.
 pub struct Bot {
     escalator: Arc<Escalator>,
+    /// The damaged store this start replaced, to tell the admins about once running.
+    restored: Option<Restored>,
+    snapshots: SnapshotPolicy,
     chats: Vec<Arc<dyn Chat>>,
     socket: Option<SocketMode>,
     gateway: Option<Gateway>,
@@ -101,13 +106,15 @@ impl Bot {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, BotError> {
         let storage = &config.settings.storage;
-        let store = Store::open(
-            &storage.data_dir,
-            StoreOptions {
-                cache_bytes: storage.cache_mb * 1024 * 1024,
-            },
-        )?;
-        info!(data_dir = %storage.data_dir.display(), "store opened");
+        let options = StoreOptions {
+            cache_bytes: storage.cache_mb * 1024 * 1024,
+        };
+        let (store, restored) = recovery::open_checked(&storage.data_dir, options, clock.now())?;
+        info!(data_dir = %storage.data_dir.display(), "store opened and checked");
+        let snapshots = SnapshotPolicy {
+            every: storage.snapshot_every,
+            keep: storage.snapshots_kept,
+        };
         // Changes admins made in chat since the last reload are kept in the audit log and
         // laid over the files.
         let audit = store.audit(usize::MAX)?;
@@ -116,6 +123,13 @@ impl Bot {
         let escalator = Escalator::new(store, Arc::new(policy), clock);
         escalator.set_shutdown_grace(config.settings.shutdown.grace);
         escalator.set_policy_source(source).await;
+        if restored.is_some() {
+            escalator.metrics().record_restored();
+        }
+        // A snapshot at start costs one export; it also proves the folder takes writes.
+        if let Err(error) = escalator.snapshot(snapshots.keep).await {
+            warn!(error = %error, "could not write a snapshot at start");
+        }
         let counting = Arc::clone(&escalator);
         tokio::spawn(async move {
             if let Err(error) = counting.count_incidents().await {
@@ -158,6 +172,8 @@ impl Bot {
         let http = http::serve(listener, router, stopped);
         Ok(Self {
             escalator,
+            restored,
+            snapshots,
             chats,
             socket,
             gateway,
@@ -173,10 +189,20 @@ impl Bot {
 
     /// Runs until `shutdown` completes, then disconnects.
     pub async fn run(self, shutdown: impl Future + Send) -> Result<(), BotError> {
+        if let Some(restored) = &self.restored {
+            self.escalator
+                .alert(&self.chats, &restored_alert(restored))
+                .await;
+        }
         let (stop_review, review_stopped) = watch::channel(false);
         let review = tokio::spawn(crate::review::run(
             Arc::clone(&self.escalator),
             self.chats.clone(),
+            review_stopped.clone(),
+        ));
+        let watch = tokio::spawn(Arc::clone(&self.escalator).watch_store(
+            self.chats.clone(),
+            self.snapshots,
             review_stopped,
         ));
         let result = Arc::clone(&self.escalator)
@@ -184,6 +210,7 @@ impl Bot {
             .await;
         let _ = stop_review.send(true);
         let _ = review.await;
+        let _ = watch.await;
         if let Some(socket) = &self.socket {
             socket.shutdown().await;
         }
@@ -195,7 +222,22 @@ impl Bot {
             let _ = http.await;
         }
         self.escalator.store().flush().await?;
+        if self.escalator.store().is_writable() {
+            if let Err(error) = self.escalator.snapshot(self.snapshots.keep).await {
+                warn!(error = %error, "could not write a snapshot at stop");
+            }
+        }
         result.map_err(BotError::from)
+    }
+}
+
+/// The admins' alert about a store replaced by a snapshot at start.
+fn restored_alert(restored: &Restored) -> Alert {
+    Alert::StoreRestored {
+        damage: restored.damage.clone(),
+        snapshot_at: restored.snapshot.taken_at,
+        last_written: restored.last_written,
+        moved_to: restored.moved_to.display().to_string(),
     }
 }
 

@@ -3,7 +3,7 @@
 //!
 //! - `/healthz`: 200 `ok` while the process serves requests at all (liveness).
 //! - `/readyz`: 200 `ready` when the store answers a read, the runtime is running and
-//!   every platform is connected (its last call did not fail transiently); otherwise
+//!   the store takes writes, every platform is connected (its last call did not fail transiently); otherwise
 //!   503 with the first check that failed, in plain words.
 //! - `/metrics`: the runtime's counters in Prometheus's text format (see `metrics`).
 //!
@@ -69,6 +69,9 @@ fn unready_reason(escalator: &Escalator) -> Option<&'static str> {
     if let Err(error) = escalator.store().earliest_timer() {
         error!(error = %error, "readiness check could not read the store");
         return Some("the store cannot be read");
+    }
+    if !escalator.store().is_writable() {
+        return Some("the store cannot be written (is the disk full?); new incidents are refused");
     }
     if !escalator.is_running() {
         return Some("the runtime is not running");

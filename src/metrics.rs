@@ -69,6 +69,18 @@ struct Counts {
     connected: BTreeMap<Platform, bool>,
     dedupe_hits: u64,
     ack: Histogram,
+    storage: Storage,
+}
+
+/// What `/metrics` says about the store.
+#[derive(Debug, Default)]
+struct Storage {
+    is_unwritable: bool,
+    write_failures: u64,
+    not_stored: u64,
+    last_snapshot: Option<f64>,
+    snapshot_failures: u64,
+    is_restored: bool,
 }
 
 #[derive(Debug)]
@@ -171,6 +183,35 @@ impl Metrics {
         !counts.connected.is_empty() && counts.connected.values().all(|is_up| *is_up)
     }
 
+    /// Records whether the store takes writes; a change to false counts a write failure.
+    pub fn record_store_writable(&self, is_writable: bool) {
+        let mut counts = self.counts();
+        let storage = &mut counts.storage;
+        if !is_writable && !storage.is_unwritable {
+            storage.write_failures += 1;
+        }
+        storage.is_unwritable = !is_writable;
+    }
+
+    /// Counts a request refused because the store takes no writes.
+    pub fn record_not_stored(&self) {
+        self.counts().storage.not_stored += 1;
+    }
+
+    /// Records a snapshot written at `at`, or a failed attempt.
+    pub fn record_snapshot(&self, at: Option<crate::engine::Timestamp>) {
+        let mut counts = self.counts();
+        match at {
+            Some(at) => counts.storage.last_snapshot = Some(at.timestamp_millis() as f64 / 1000.0),
+            None => counts.storage.snapshot_failures += 1,
+        }
+    }
+
+    /// Records that this start replaced a damaged store by a snapshot.
+    pub fn record_restored(&self) {
+        self.counts().storage.is_restored = true;
+    }
+
     /// Counts an inbound event that was handled before and so ignored.
     pub fn record_dedupe_hit(&self) {
         self.counts().dedupe_hits += 1;
@@ -244,7 +285,59 @@ impl Metrics {
             &[],
             counts.dedupe_hits,
         );
+        counts.storage.render(&mut text);
         text
+    }
+}
+
+impl Storage {
+    fn render(&self, text: &mut String) {
+        let series: [(&str, &str, &str, f64); 5] = [
+            (
+                "escalator_store_writable",
+                "gauge",
+                "1 while the store takes writes; 0 after a failed write (a full disk) until it recovers.",
+                f64::from(u8::from(!self.is_unwritable)),
+            ),
+            (
+                "escalator_store_write_failures_total",
+                "counter",
+                "Times the store stopped taking writes.",
+                self.write_failures as f64,
+            ),
+            (
+                "escalator_requests_not_stored_total",
+                "counter",
+                "Requests refused because the store took no writes.",
+                self.not_stored as f64,
+            ),
+            (
+                "escalator_snapshot_failures_total",
+                "counter",
+                "Snapshots that could not be written.",
+                self.snapshot_failures as f64,
+            ),
+            (
+                "escalator_store_restored_from_snapshot",
+                "gauge",
+                "1 when this start found the store damaged and restored the newest snapshot.",
+                f64::from(u8::from(self.is_restored)),
+            ),
+        ];
+        for (name, kind, help, value) in series {
+            header(text, name, kind, help);
+            sample(text, name, &[], value);
+        }
+        if let Some(at) = self.last_snapshot {
+            let name = "escalator_snapshot_last_success_timestamp_seconds";
+            header(
+                text,
+                name,
+                "gauge",
+                "When the newest snapshot was written (Unix time).",
+            );
+            sample(text, name, &[], at);
+        }
     }
 }
 
@@ -425,6 +518,40 @@ mod tests {
     }
 
     #[test]
+    fn the_store_series_follow_failures_refusals_and_snapshots() {
+        let metrics = Metrics::default();
+        let text = metrics.render(OutboxGauge::default());
+        assert!(text.contains("\nescalator_store_writable 1\n"), "{text}");
+        assert!(!text.contains("escalator_snapshot_last_success_timestamp_seconds"));
+
+        metrics.record_store_writable(false);
+        metrics.record_store_writable(false);
+        metrics.record_not_stored();
+        metrics.record_snapshot(None);
+        metrics.record_snapshot(Some("2026-12-04T10:00:00.5Z".parse().unwrap()));
+        metrics.record_restored();
+        let text = metrics.render(OutboxGauge::default());
+        for line in [
+            "escalator_store_writable 0",
+            "escalator_store_write_failures_total 1",
+            "escalator_requests_not_stored_total 1",
+            "escalator_snapshot_failures_total 1",
+            "escalator_store_restored_from_snapshot 1",
+            "escalator_snapshot_last_success_timestamp_seconds 1796378400.5",
+        ] {
+            assert!(
+                text.contains(&format!("\n{line}\n")),
+                "{line} missing in {text}"
+            );
+        }
+
+        metrics.record_store_writable(true);
+        let text = metrics.render(OutboxGauge::default());
+        assert!(text.contains("\nescalator_store_writable 1\n"), "{text}");
+        assert!(text.contains("\nescalator_store_write_failures_total 1\n"));
+    }
+
+    #[test]
     fn every_series_has_help_and_type_once() {
         let metrics = Metrics::default();
         metrics.set_incidents(Vec::new());
@@ -433,8 +560,8 @@ mod tests {
             oldest_age_seconds: 2.5,
         });
         let types = lines_of(&text, "# TYPE ");
-        assert_eq!(types.len(), 10);
-        assert_eq!(lines_of(&text, "# HELP ").len(), 10);
+        assert_eq!(types.len(), 15);
+        assert_eq!(lines_of(&text, "# HELP ").len(), 15);
         assert!(text.contains("\nescalator_outbox_depth 3\n"));
         assert!(text.contains("\nescalator_outbox_oldest_age_seconds 2.5\n"));
     }

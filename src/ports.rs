@@ -128,6 +128,21 @@ pub enum Alert {
     },
     /// Time to review the criteria.
     CriteriaReview(Box<crate::review::Review>),
+    /// The stored data was damaged at start and the newest snapshot was restored.
+    StoreRestored {
+        /// What was wrong, in plain words.
+        damage: String,
+        /// When the restored snapshot was taken.
+        snapshot_at: Timestamp,
+        /// The last moment the damaged store is known to have written, when known.
+        last_written: Option<Timestamp>,
+        /// Where the damaged files were kept.
+        moved_to: String,
+    },
+    /// A write to the store failed: new incidents are refused and paging is paused.
+    StoreUnwritable,
+    /// Writes work again after [`Alert::StoreUnwritable`].
+    StoreWritable,
 }
 
 /// The source of the current time.

@@ -48,6 +48,11 @@ fn the_example_config_loads_with_its_defaults_filled_in() {
     assert!(config.settings.discord.is_none());
     assert_eq!(config.settings.storage.data_dir, config.dir.join("data"));
     assert_eq!(config.settings.storage.cache_mb, 32);
+    assert_eq!(
+        config.settings.storage.snapshot_every,
+        Duration::from_secs(3600)
+    );
+    assert_eq!(config.settings.storage.snapshots_kept, 24);
     assert_eq!(config.settings.http.listen.to_string(), "127.0.0.1:8080");
     assert_eq!(
         config.settings.webhooks.get("pager"),
@@ -354,5 +359,23 @@ fn the_shutdown_grace_defaults_to_ten_seconds_and_must_be_a_duration() {
     assert!(
         errors[0].starts_with("escalator.toml:5:9: shutdown.grace: `soon` is not a duration"),
         "{errors:?}"
+    );
+}
+
+#[test]
+fn storage_sizes_and_the_snapshot_schedule_are_checked() {
+    let errors = errors_of("bad-storage");
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert_eq!(
+        errors[0],
+        "escalator.toml:5:12: storage.cache_mb: must be at least 1"
+    );
+    assert!(
+        errors[1].starts_with("escalator.toml:6:18: storage.snapshot_every: "),
+        "{errors:?}"
+    );
+    assert_eq!(
+        errors[2],
+        "escalator.toml:7:18: storage.snapshots_kept: must be between 1 and 10000"
     );
 }

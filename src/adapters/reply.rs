@@ -103,6 +103,14 @@ pub fn reply_text(reply: &Reply, policy: &Policy, locale: &str, markup: &dyn Mar
         }
         Reply::Admin(admin) => crate::adapters::admin::admin_text(&words, admin),
         Reply::Away(away) => crate::adapters::away::away_text(&words, away),
+        Reply::NotStored { is_new_incident } => {
+            let key = if *is_new_incident {
+                "reply-not-stored-incident"
+            } else {
+                "reply-not-stored"
+            };
+            words.t(key, &[])
+        }
         Reply::Failed { reference } => {
             words.t("reply-failed", &[("reference", reference.clone().into())])
         }

@@ -19,6 +19,7 @@ use crate::knowledge::Hit;
 use crate::ports::MessageRef;
 use crate::render::{Action, ActionKind};
 use crate::runtime::{Escalator, RuntimeError};
+use crate::store::StoreError;
 
 /// What the adapter should do for the user.
 #[derive(Clone, Debug, PartialEq)]
@@ -110,6 +111,11 @@ pub enum Reply {
     Admin(crate::adapters::admin::AdminReply),
     /// What `/escalate away` did.
     Away(crate::adapters::away::AwayReply),
+    /// The store takes no writes (a full disk): nothing was recorded, and nobody paged.
+    NotStored {
+        /// Whether the request would have opened a new incident.
+        is_new_incident: bool,
+    },
     /// Something failed on our side; the reference is in the logs.
     Failed {
         /// A reference the operator can grep for.
@@ -394,6 +400,11 @@ impl Responder {
                     paged,
                 })
             }
+            Err(RuntimeError::Store(StoreError::Unwritable { .. })) => {
+                Response::Reply(Reply::NotStored {
+                    is_new_incident: true,
+                })
+            }
             Err(error) => self.refusal(None, error),
         }
     }
@@ -426,6 +437,11 @@ impl Responder {
             }),
             RuntimeError::Duplicate => Response::Nothing,
             RuntimeError::UnknownIncident(id) => Response::Reply(Reply::UnknownIncident(id)),
+            RuntimeError::Store(StoreError::Unwritable { .. }) => {
+                Response::Reply(Reply::NotStored {
+                    is_new_incident: false,
+                })
+            }
             other => Response::Reply(failed("record the decision", &other)),
         }
     }

@@ -12,6 +12,7 @@ pub mod incidents;
 pub mod kb;
 pub mod run;
 pub mod simulate;
+pub mod snapshots;
 pub mod stats;
 
 use std::ffi::OsString;
@@ -98,6 +99,12 @@ pub enum Command {
         #[command(subcommand)]
         command: config_export::ConfigCommand,
     },
+    /// List the data folder's snapshots, or restore one into a stopped bot's folder.
+    Snapshots {
+        /// What to do with them.
+        #[command(subcommand)]
+        command: snapshots::SnapshotsCommand,
+    },
 }
 
 /// Parses `args` (program name first) and runs the subcommand against the process's
@@ -145,5 +152,12 @@ pub fn run(command: Command, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         },
         Command::Stats(args) => stats::run(&args, out, err),
         Command::Config { command } => config_export::run(&command, out, err),
+        Command::Snapshots { command } => match snapshots::run(command, out) {
+            Ok(()) => EXIT_OK,
+            Err(error) => {
+                let _ = writeln!(err, "error: {error:#}");
+                EXIT_FAILURE
+            }
+        },
     }
 }

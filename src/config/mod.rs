@@ -206,6 +206,10 @@ pub struct StorageSettings {
     pub data_dir: PathBuf,
     /// The store's cache size in megabytes.
     pub cache_mb: u64,
+    /// How often the running bot writes a snapshot of the store.
+    pub snapshot_every: std::time::Duration,
+    /// How many snapshots are kept, newest first; at least 1.
+    pub snapshots_kept: usize,
 }
 
 impl Default for StorageSettings {
@@ -213,6 +217,8 @@ impl Default for StorageSettings {
         Self {
             data_dir: PathBuf::from("data"),
             cache_mb: 32,
+            snapshot_every: std::time::Duration::from_secs(3600),
+            snapshots_kept: 24,
         }
     }
 }

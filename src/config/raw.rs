@@ -169,6 +169,8 @@ pub(crate) struct DiscordTable {
 pub(crate) struct StorageTable {
     pub data_dir: Option<Spanned<String>>,
     pub cache_mb: Option<Spanned<u64>>,
+    pub snapshot_every: Option<Spanned<String>>,
+    pub snapshots_kept: Option<Spanned<u64>>,
 }
 
 /// `[shutdown]`.

@@ -528,9 +528,30 @@ impl Check {
             Some(value) => *value.get_ref(),
             None => defaults.cache_mb,
         };
+        let snapshot_every = self
+            .optional_duration(
+                source,
+                table.snapshot_every.as_ref(),
+                "storage.snapshot_every",
+            )
+            .unwrap_or(defaults.snapshot_every);
+        let snapshots_kept = match &table.snapshots_kept {
+            Some(value) if *value.get_ref() == 0 || *value.get_ref() > 10_000 => {
+                self.push(source.error(
+                    value.span(),
+                    "storage.snapshots_kept",
+                    "must be between 1 and 10000",
+                ));
+                defaults.snapshots_kept
+            }
+            Some(value) => usize::try_from(*value.get_ref()).unwrap_or(defaults.snapshots_kept),
+            None => defaults.snapshots_kept,
+        };
         StorageSettings {
             data_dir: dir.join(data_dir),
             cache_mb,
+            snapshot_every,
+            snapshots_kept,
         }
     }
 

@@ -47,6 +47,10 @@ fn sample_args() -> Vec<(&'static str, FluentValue<'static>)> {
         "expected",
         "usage",
         "reference",
+        "damage",
+        "snapshot",
+        "last",
+        "moved",
         "channel",
         "paged",
     ];

@@ -93,5 +93,27 @@ pub fn alert_text(alert: &Alert, policy: &Policy, locale: &str, markup: &dyn Mar
             ],
         ),
         Alert::CriteriaReview(review) => crate::review::review_text(review, policy, locale, markup),
+        Alert::StoreRestored {
+            damage,
+            snapshot_at,
+            last_written,
+            moved_to,
+        } => {
+            let mut args = vec![
+                ("damage", markup.escape(damage).into()),
+                ("snapshot", markup.time(*snapshot_at).into()),
+                ("moved", markup.escape(moved_to).into()),
+            ];
+            let key = match last_written {
+                Some(last) => {
+                    args.push(("last", markup.time(*last).into()));
+                    "alert-store-restored"
+                }
+                None => "alert-store-restored-open-end",
+            };
+            crate::i18n::text(locale, key, &args)
+        }
+        Alert::StoreUnwritable => crate::i18n::text(locale, "alert-store-unwritable", &[]),
+        Alert::StoreWritable => crate::i18n::text(locale, "alert-store-writable", &[]),
     }
 }

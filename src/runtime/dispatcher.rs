@@ -77,6 +77,11 @@ impl Escalator {
         chats: &[Arc<dyn Chat>],
         stopped: &watch::Receiver<bool>,
     ) -> Result<Option<Duration>, RuntimeError> {
+        // A delivery that cannot be recorded would be sent again on every pass; entries
+        // wait in the outbox until the store takes writes again.
+        if !self.store.is_writable() {
+            return Ok(Some(STORE_RETRY));
+        }
         let mut waiting: HashSet<IncidentId> = HashSet::new();
         let mut next_ready: Option<Timestamp> = None;
         let mut has_progressed = false;

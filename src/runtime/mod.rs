@@ -12,6 +12,7 @@ mod dispatcher;
 mod in_flight;
 mod knowledge;
 mod scheduler;
+pub mod storage;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -328,7 +329,23 @@ impl Escalator {
             timeline: change.timeline.clone(),
             effects: change.effects.clone(),
         };
-        match self.store.commit(change).await? {
+        let committed = match self.store.commit(change).await {
+            Ok(committed) => committed,
+            Err(error) => {
+                if self.store.is_writable() {
+                    return Err(error.into());
+                }
+                // Whatever the first failure said, the outcome for the user is the same:
+                // nothing was stored, and nothing more will be until writes work again.
+                self.metrics.record_store_writable(false);
+                self.metrics.record_not_stored();
+                return Err(StoreError::Unwritable {
+                    dir: self.store.dir().to_owned(),
+                }
+                .into());
+            }
+        };
+        match committed {
             CommitResult::Duplicate => {
                 self.metrics.record_dedupe_hit();
                 return Err(RuntimeError::Duplicate);

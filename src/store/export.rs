@@ -10,7 +10,9 @@ use std::io::{BufRead, Write};
 
 use serde::{Deserialize, Serialize};
 
-use super::{decode, encode, keys, AuditRecord, OutboxEntry, Store, StoreError, SCHEMA_VERSION};
+use super::{
+    decode, encode, keys, AuditRecord, Counters, OutboxEntry, Store, StoreError, SCHEMA_VERSION,
+};
 use crate::engine::{Absence, Entry, Incident, IncidentId, PersonId};
 use crate::ports::MessageRef;
 
@@ -72,13 +74,15 @@ impl Store {
             })?;
             writer.write_all(b"\n").map_err(StoreError::Io)
         };
-        let t = &self.trees;
+        let db = self.db()?;
+        let t = &db.trees;
+        let counters = self.counters()?;
 
         write(Record::Meta {
             schema_version: SCHEMA_VERSION,
-            next_incident_id: self.counter(keys::NEXT_INCIDENT_ID)?,
-            next_outbox_seq: self.counter(keys::NEXT_OUTBOX_SEQ)?,
-            next_audit_seq: self.counter(keys::NEXT_AUDIT_SEQ)?,
+            next_incident_id: counters.next_incident_id,
+            next_outbox_seq: counters.next_outbox_seq,
+            next_audit_seq: counters.next_audit_seq,
         })?;
         for incident in self.incidents()? {
             write(Record::Incident {
@@ -158,12 +162,13 @@ impl Store {
     /// Reads an export into this store, which must be empty, and flushes it to disk.
     /// Every line is checked before anything is written.
     pub fn import(&self, reader: impl BufRead) -> Result<usize, StoreError> {
-        if !self.is_empty() {
+        if !self.is_empty()? {
             return Err(StoreError::NotEmpty);
         }
         let records = parse(reader)?;
         let count = records.len();
-        let t = &self.trees;
+        let db = self.db()?;
+        let t = &db.trees;
         let mut timeline_next: BTreeMap<IncidentId, u64> = BTreeMap::new();
 
         for record in records {
@@ -232,18 +237,35 @@ impl Store {
             t.meta
                 .insert(keys::next_timeline_seq(incident), &keys::seq(next))?;
         }
-        self.db.flush()?;
+        drop(db);
+        self.flush_now()?;
         Ok(count)
     }
+}
 
-    /// A counter from the meta tree; counters start at 1.
-    fn counter(&self, key: &[u8]) -> Result<u64, StoreError> {
-        Ok(self
-            .trees
-            .meta
-            .get(key)?
-            .and_then(|bytes| keys::read_u64(&bytes))
-            .unwrap_or(1))
+/// Reads every line of an export without writing anything; returns how many records.
+pub(crate) fn validate(reader: impl BufRead) -> Result<usize, StoreError> {
+    parse(reader).map(|records| records.len())
+}
+
+/// The counters in an export's first line.
+pub(crate) fn counters_of(line: &str) -> Result<Counters, StoreError> {
+    let not_meta = |reason: String| StoreError::Import { line: 1, reason };
+    match serde_json::from_str::<Record>(line) {
+        Ok(Record::Meta {
+            next_incident_id,
+            next_outbox_seq,
+            next_audit_seq,
+            ..
+        }) => Ok(Counters {
+            next_incident_id,
+            next_outbox_seq,
+            next_audit_seq,
+        }),
+        Ok(_) => Err(not_meta(
+            "the first line must be the `meta` record".to_owned(),
+        )),
+        Err(error) => Err(not_meta(error.to_string())),
     }
 }
 

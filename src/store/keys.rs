@@ -17,6 +17,8 @@ pub const NEXT_INCIDENT_ID: &[u8] = b"next_incident_id";
 pub const NEXT_OUTBOX_SEQ: &[u8] = b"next_outbox_seq";
 /// Key of the next audit sequence in the meta tree.
 pub const NEXT_AUDIT_SEQ: &[u8] = b"next_audit_seq";
+/// Key in the meta tree written to prove that writes reach the disk again.
+pub const WRITE_PROBE: &[u8] = b"write_probe";
 /// Prefix of the per-incident next timeline sequence in the meta tree.
 const NEXT_TIMELINE_SEQ: &[u8] = b"next_timeline_seq/";
 

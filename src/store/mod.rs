@@ -23,17 +23,27 @@
 //! | `absences` | person id | `Vec<Absence>` as JSON |
 //! | `meta` | name | schema version, counters |
 
+mod check;
 mod export;
 pub mod keys;
+pub mod recovery;
+pub mod snapshot;
+mod watermark;
+
+pub use check::Damage;
+pub use watermark::{Counters, Watermark, WATERMARK_FILE};
 
 use std::fs::DirBuilder;
 use std::io;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 use sled::Transactional;
+use tracing::{error, info, warn};
 
 use crate::engine::{
     Absence, Effect, Entry, Incident, IncidentId, PersonId, SeverityId, State, Timestamp,
@@ -90,7 +100,7 @@ pub enum StoreError {
     },
     /// sled found damaged data on disk.
     #[error(
-        "the data in {} is damaged; move the folder aside and import the latest export",
+        "the data in {} is damaged; restore a snapshot with `escalator snapshots restore`",
         dir.display()
     )]
     Corrupt {
@@ -135,9 +145,45 @@ pub enum StoreError {
     /// Reading an import or writing an export failed.
     #[error("could not transfer records: {0}")]
     Io(#[source] io::Error),
+    /// An earlier write failed, so the store takes no more until it is reopened.
+    #[error(
+        "the data folder {} cannot be written (is the disk full?); nothing more is stored \
+         until writes work again",
+        dir.display()
+    )]
+    Unwritable {
+        /// The data folder.
+        dir: PathBuf,
+    },
+    /// The store could not be reopened because a read was still in progress.
+    #[error("the store is busy; try again")]
+    Busy,
     /// A flush ran on a blocking thread that did not finish.
     #[error("the flush to disk was interrupted")]
     FlushInterrupted,
+    /// The store is damaged and there is no snapshot to restore.
+    #[error(
+        "the data in {} is damaged ({damage}) and {} holds no snapshot to restore. \
+         Its files were left where they are. Restore an export with `escalator snapshots restore --data {} \
+         FILE`, or move the folder aside to start with an empty store",
+        dir.display(),
+        snapshot::folder(dir).display(),
+        dir.display()
+    )]
+    DamagedWithoutSnapshot {
+        /// The data folder.
+        dir: PathBuf,
+        /// What is wrong, in plain words.
+        damage: String,
+    },
+    /// There is no such snapshot.
+    #[error("there is no snapshot {name} in {}", snapshot::folder(dir).display())]
+    NoSuchSnapshot {
+        /// The data folder.
+        dir: PathBuf,
+        /// The name asked for.
+        name: String,
+    },
     /// Any other sled failure.
     #[error("storage failure: {0}")]
     Sled(#[from] sled::Error),
@@ -269,6 +315,23 @@ impl Trees {
 #[derive(Clone)]
 pub struct Store {
     dir: PathBuf,
+    options: StoreOptions,
+    shared: Arc<Shared>,
+}
+
+/// What every clone of a [`Store`] shares.
+struct Shared {
+    /// The open database; `None` only while [`Store::reopen`] swaps it.
+    current: RwLock<Option<Arc<OpenDb>>>,
+    /// Set when a write failed: sled 0.34 then refuses every later write (it keeps the
+    /// first I/O error as a global error), so only reopening the folder clears it.
+    has_failed_write: AtomicBool,
+    /// The high-water mark, written after each successful flush.
+    watermark: std::sync::Mutex<Option<Watermark>>,
+}
+
+/// sled's handle and its trees.
+struct OpenDb {
     db: sled::Db,
     trees: Trees,
 }
@@ -286,16 +349,16 @@ impl Store {
     /// store if there is none.
     pub fn open(dir: &Path, options: StoreOptions) -> Result<Store, StoreError> {
         create_private_folder(dir)?;
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(options.cache_bytes)
-            .open()
-            .map_err(|error| open_error(dir, error))?;
-        let trees = Trees::open(&db)?;
+        let open = open_db(dir, options)?;
+        let mark = Watermark::read(dir);
         let store = Store {
             dir: dir.to_owned(),
-            db,
-            trees,
+            options,
+            shared: Arc::new(Shared {
+                current: RwLock::new(Some(Arc::new(open))),
+                has_failed_write: AtomicBool::new(false),
+                watermark: std::sync::Mutex::new(mark),
+            }),
         };
         store.check_schema()?;
         Ok(store)
@@ -319,11 +382,15 @@ impl Store {
     }
 
     fn check_schema(&self) -> Result<(), StoreError> {
-        let meta = &self.trees.meta;
+        let db = self.db()?;
+        let meta = &db.trees.meta;
         match meta.get(keys::SCHEMA_VERSION)? {
+            // A store that wrote a high-water mark always has its version: it lost data,
+            // and writing to it now would only blur what `check` must find.
+            None if self.watermark().is_some() => Ok(()),
             None => {
                 meta.insert(keys::SCHEMA_VERSION, &SCHEMA_VERSION.to_be_bytes())?;
-                self.db.flush()?;
+                db.db.flush()?;
                 Ok(())
             }
             Some(bytes) => {
@@ -351,16 +418,183 @@ impl Store {
     /// paused test clock does not jump ahead while a blocking task runs, but would while
     /// waiting on sled's own thread, which would move virtual time during every commit.
     pub async fn flush(&self) -> Result<(), StoreError> {
-        let db = self.db.clone();
-        tokio::task::spawn_blocking(move || db.flush())
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.flush_now())
             .await
-            .map_err(|_| StoreError::FlushInterrupted)??;
+            .map_err(|_| StoreError::FlushInterrupted)?
+    }
+
+    /// Flushes on this thread, then moves the high-water mark up.
+    fn flush_now(&self) -> Result<(), StoreError> {
+        let db = self.db()?;
+        if let Err(error) = db.db.flush() {
+            return Err(self.failed_write(error.into()));
+        }
+        drop(db);
+        self.raise_watermark();
         Ok(())
+    }
+
+    /// Whether writes work. False from the first failed write (a full disk, a file size
+    /// limit, an I/O error) until [`Store::reopen`] succeeds.
+    pub fn is_writable(&self) -> bool {
+        !self.shared.has_failed_write.load(Ordering::Relaxed)
+    }
+
+    /// Refuses a write up front when an earlier one failed, rather than pretend.
+    fn check_writable(&self) -> Result<(), StoreError> {
+        if self.is_writable() {
+            return Ok(());
+        }
+        Err(StoreError::Unwritable {
+            dir: self.dir.clone(),
+        })
+    }
+
+    /// Remembers that a write failed with `error` (when it is an I/O failure).
+    fn failed_write(&self, error: StoreError) -> StoreError {
+        if let StoreError::Sled(sled::Error::Io(_)) = &error {
+            if !self.shared.has_failed_write.swap(true, Ordering::Relaxed) {
+                error!(data_dir = %self.dir.display(), error = %error, "a write to the store failed; writes are refused until it is reopened");
+            }
+        }
+        error
+    }
+
+    /// Proves that the folder takes writes again, then reopens the database and clears
+    /// the failure. sled keeps the first I/O error and fails every later write, so
+    /// reopening is the only way back short of a restart. It cannot reopen earlier: sled
+    /// writes while it opens, so that fails too while the disk is full.
+    ///
+    /// sled applies a change in memory before writing it, so until the reopen, reads may
+    /// show the change whose write failed (nobody was told it was done); the reopen reads
+    /// back only what is on disk.
+    pub async fn reopen(&self) -> Result<(), StoreError> {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.reopen_now())
+            .await
+            .map_err(|_| StoreError::FlushInterrupted)?
+    }
+
+    fn reopen_now(&self) -> Result<(), StoreError> {
+        // A plain file first: while the disk is full this fails without touching sled,
+        // which keeps serving reads meanwhile.
+        probe_folder(&self.dir).map_err(StoreError::Io)?;
+        self.swap_db()?;
+        let db = self.db()?;
+        let probe = keys::millis_up(chrono::Utc::now()).to_be_bytes();
+        db.trees.meta.insert(keys::WRITE_PROBE, &probe)?;
+        db.db.flush()?;
+        drop(db);
+        self.shared.has_failed_write.store(false, Ordering::Relaxed);
+        self.raise_watermark();
+        info!(data_dir = %self.dir.display(), "store reopened; writes work again");
+        Ok(())
+    }
+
+    /// Closes the database and opens it again from disk.
+    fn swap_db(&self) -> Result<(), StoreError> {
+        let mut current = self
+            .shared
+            .current
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(old) = current.take() {
+            match Arc::try_unwrap(old) {
+                // sled releases the folder's lock when its last handle is dropped.
+                Ok(old) => drop(old),
+                Err(old) => {
+                    *current = Some(old);
+                    return Err(StoreError::Busy);
+                }
+            }
+        }
+        *current = Some(Arc::new(open_db(&self.dir, self.options)?));
+        Ok(())
+    }
+
+    /// The open database.
+    fn db(&self) -> Result<Arc<OpenDb>, StoreError> {
+        let current = self
+            .shared
+            .current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        current.clone().ok_or_else(|| StoreError::Unwritable {
+            dir: self.dir.clone(),
+        })
+    }
+
+    /// The three global counters as stored now.
+    pub fn counters(&self) -> Result<Counters, StoreError> {
+        Ok(Counters {
+            next_incident_id: self.counter(keys::NEXT_INCIDENT_ID)?,
+            next_outbox_seq: self.counter(keys::NEXT_OUTBOX_SEQ)?,
+            next_audit_seq: self.counter(keys::NEXT_AUDIT_SEQ)?,
+        })
+    }
+
+    /// A counter from the meta tree; counters start at 1.
+    fn counter(&self, key: &[u8]) -> Result<u64, StoreError> {
+        Ok(self
+            .db()?
+            .trees
+            .meta
+            .get(key)?
+            .and_then(|bytes| keys::read_u64(&bytes))
+            .unwrap_or(1))
+    }
+
+    /// Moves the next incident id up to `next` if it is lower, so that numbers a lost
+    /// store had handed out are not given to other incidents.
+    pub fn skip_incident_ids_to(&self, next: u64) -> Result<(), StoreError> {
+        if self.counter(keys::NEXT_INCIDENT_ID)? >= next {
+            return Ok(());
+        }
+        self.db()?
+            .trees
+            .meta
+            .insert(keys::NEXT_INCIDENT_ID, &keys::seq(next))?;
+        self.flush_now()
+    }
+
+    /// The high-water mark found when the store was opened (or last written).
+    pub fn watermark(&self) -> Option<Watermark> {
+        *self
+            .shared
+            .watermark
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Writes the counters as the new high-water mark, unless they are behind the mark:
+    /// a store that lost data must not erase the evidence before it is checked.
+    fn raise_watermark(&self) {
+        let Ok(counters) = self.counters() else {
+            return;
+        };
+        let mut mark = self
+            .shared
+            .watermark
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if mark.is_some_and(|mark| counters.is_behind(&mark.counters)) {
+            return;
+        }
+        let next = Watermark {
+            counters,
+            written_at: chrono::Utc::now(),
+        };
+        match next.write(&self.dir) {
+            Ok(()) => *mark = Some(next),
+            Err(error) => warn!(error = %error, "could not write the store's high-water mark"),
+        }
     }
 
     /// Writes one decision atomically and flushes it to disk. If the dedupe key is
     /// remembered and unexpired, writes nothing and returns [`CommitResult::Duplicate`].
     pub async fn commit(&self, change: Change) -> Result<CommitResult, StoreError> {
+        self.check_writable()?;
         let incident_json = encode("incident", &change.incident)?;
         let entries = change
             .timeline
@@ -385,7 +619,8 @@ impl Store {
             })
             .collect::<Result<Vec<_>, _>>()?;
 
-        let t = &self.trees;
+        let db = self.db()?;
+        let t = &db.trees;
         let trees = (
             &t.incidents,
             &t.timeline,
@@ -434,7 +669,7 @@ impl Store {
         match result {
             Ok(()) => {}
             Err(TransactionError::Abort(Abort::Duplicate)) => return Ok(CommitResult::Duplicate),
-            Err(error) => return Err(transaction_error(error)),
+            Err(error) => return Err(self.failed_write(transaction_error(error))),
         }
         self.flush().await?;
         Ok(CommitResult::Committed)
@@ -442,7 +677,7 @@ impl Store {
 
     /// Whether `key` is remembered and unexpired at `now`.
     pub fn is_duplicate(&self, key: &str, now: Timestamp) -> Result<bool, StoreError> {
-        let Some(expires) = self.trees.dedupe.get(key.as_bytes())? else {
+        let Some(expires) = self.db()?.trees.dedupe.get(key.as_bytes())? else {
             return Ok(false);
         };
         Ok(keys::read_u64(&expires).is_some_and(|expires| expires > keys::millis_up(now)))
@@ -452,10 +687,10 @@ impl Store {
     pub fn purge_dedupe(&self, now: Timestamp) -> Result<usize, StoreError> {
         let now = keys::millis_up(now);
         let mut purged = 0;
-        for item in self.trees.dedupe.iter() {
+        for item in self.db()?.trees.dedupe.iter() {
             let (key, expires) = item?;
             if keys::read_u64(&expires).is_none_or(|expires| expires <= now) {
-                self.trees.dedupe.remove(key)?;
+                self.db()?.trees.dedupe.remove(key)?;
                 purged += 1;
             }
         }
@@ -467,6 +702,7 @@ impl Store {
     /// every incident it writes, so a refused open burns no number.
     pub fn upcoming_incident_id(&self) -> Result<IncidentId, StoreError> {
         let next = self
+            .db()?
             .trees
             .meta
             .get(keys::NEXT_INCIDENT_ID)?
@@ -477,7 +713,8 @@ impl Store {
 
     /// Reserves and returns the next incident id (durable; ids start at 1).
     pub async fn next_incident_id(&self) -> Result<IncidentId, StoreError> {
-        let meta = &self.trees.meta;
+        let db = self.db()?;
+        let meta = &db.trees.meta;
         let id = meta
             .transaction(|meta| {
                 let id = read_counter(meta, keys::NEXT_INCIDENT_ID)?;
@@ -491,7 +728,8 @@ impl Store {
 
     /// One incident.
     pub fn incident(&self, id: IncidentId) -> Result<Option<Incident>, StoreError> {
-        self.trees
+        self.db()?
+            .trees
             .incidents
             .get(keys::incident(id))?
             .map(|bytes| decode("incident", &bytes))
@@ -500,7 +738,8 @@ impl Store {
 
     /// All incidents, by id.
     pub fn incidents(&self) -> Result<Vec<Incident>, StoreError> {
-        self.trees
+        self.db()?
+            .trees
             .incidents
             .iter()
             .values()
@@ -516,7 +755,7 @@ impl Store {
             severity: SeverityId,
         }
         let mut tally: Vec<TallyRow> = Vec::new();
-        for bytes in self.trees.incidents.iter().values() {
+        for bytes in self.db()?.trees.incidents.iter().values() {
             let summary: Summary = decode("incident", &bytes?)?;
             let key = (summary.state, summary.severity);
             match tally.iter_mut().find(|(seen, _)| *seen == key) {
@@ -529,7 +768,8 @@ impl Store {
 
     /// An incident's timeline, oldest first.
     pub fn timeline(&self, id: IncidentId) -> Result<Vec<Entry>, StoreError> {
-        self.trees
+        self.db()?
+            .trees
             .timeline
             .scan_prefix(keys::incident(id))
             .values()
@@ -539,7 +779,7 @@ impl Store {
 
     /// When the earliest pending timer is due, rounded up to the millisecond.
     pub fn earliest_timer(&self) -> Result<Option<Timestamp>, StoreError> {
-        let Some((key, _)) = self.trees.timers.first()? else {
+        let Some((key, _)) = self.db()?.trees.timers.first()? else {
             return Ok(None);
         };
         Ok(keys::split_timer(&key).map(|(due, _)| due))
@@ -548,7 +788,7 @@ impl Store {
     /// The incidents whose timer is due at `now`, earliest first.
     pub fn due_timers(&self, now: Timestamp) -> Result<Vec<IncidentId>, StoreError> {
         let mut due = Vec::new();
-        for item in self.trees.timers.iter() {
+        for item in self.db()?.trees.timers.iter() {
             let (key, _) = item?;
             let Some((at, id)) = keys::split_timer(&key) else {
                 continue;
@@ -564,7 +804,7 @@ impl Store {
     /// The timer index as (due, incident) pairs, earliest first; for checks and tests.
     pub fn timers(&self) -> Result<Vec<(Timestamp, IncidentId)>, StoreError> {
         let mut timers = Vec::new();
-        for item in self.trees.timers.iter() {
+        for item in self.db()?.trees.timers.iter() {
             let (key, _) = item?;
             timers.extend(keys::split_timer(&key));
         }
@@ -574,7 +814,7 @@ impl Store {
     /// The undelivered effects with their sequence numbers, in order.
     pub fn outbox(&self) -> Result<Vec<(u64, OutboxEntry)>, StoreError> {
         let mut entries = Vec::new();
-        for item in self.trees.outbox.iter() {
+        for item in self.db()?.trees.outbox.iter() {
             let (key, value) = item?;
             if let Some(seq) = keys::read_u64(&key) {
                 entries.push((seq, decode("outbox", &value)?));
@@ -585,8 +825,8 @@ impl Store {
 
     /// How many entries wait in the outbox, and when the oldest was queued (if known).
     pub fn outbox_summary(&self) -> Result<(usize, Option<Timestamp>), StoreError> {
-        let depth = self.trees.outbox.len();
-        let oldest = match self.trees.outbox.first()? {
+        let depth = self.db()?.trees.outbox.len();
+        let oldest = match self.db()?.trees.outbox.first()? {
             Some((_, value)) => decode::<OutboxEntry>("outbox", &value)?.enqueued_at,
             None => None,
         };
@@ -595,7 +835,7 @@ impl Store {
 
     /// Deletes a delivered (or abandoned) outbox entry.
     pub async fn outbox_done(&self, seq: u64) -> Result<(), StoreError> {
-        self.trees.outbox.remove(keys::seq(seq))?;
+        self.db()?.trees.outbox.remove(keys::seq(seq))?;
         self.flush().await
     }
 
@@ -603,7 +843,8 @@ impl Store {
     /// that after a crash the entry is known to be maybe delivered. Marking an entry that
     /// is already in flight, or gone, writes nothing.
     pub async fn outbox_mark_in_flight(&self, seq: u64) -> Result<(), StoreError> {
-        let outbox = &self.trees.outbox;
+        let db = self.db()?;
+        let outbox = &db.trees.outbox;
         let Some(bytes) = outbox.get(keys::seq(seq))? else {
             return Ok(());
         };
@@ -623,7 +864,8 @@ impl Store {
         not_before: Timestamp,
         attempts: u32,
     ) -> Result<(), StoreError> {
-        let outbox = &self.trees.outbox;
+        let db = self.db()?;
+        let outbox = &db.trees.outbox;
         let Some(bytes) = outbox.get(keys::seq(seq))? else {
             return Ok(());
         };
@@ -658,7 +900,8 @@ impl Store {
             linked.push(encode("link", message)?);
         }
 
-        let t = &self.trees;
+        let db = self.db()?;
+        let t = &db.trees;
         (&t.roots, &t.knowledge_posts, &t.links, &t.outbox)
             .transaction(|(roots, knowledge_posts, links, outbox)| {
                 if let Some(root) = &root {
@@ -683,7 +926,8 @@ impl Store {
         message: &MessageRef,
         incident: IncidentId,
     ) -> Result<(), StoreError> {
-        self.trees
+        self.db()?
+            .trees
             .links
             .insert(encode("link", message)?, &keys::incident(incident))?;
         self.flush().await
@@ -694,7 +938,7 @@ impl Store {
         &self,
         message: &MessageRef,
     ) -> Result<Option<IncidentId>, StoreError> {
-        let value = self.trees.links.get(encode("link", message)?)?;
+        let value = self.db()?.trees.links.get(encode("link", message)?)?;
         Ok(value
             .and_then(|bytes| keys::read_u64(&bytes))
             .map(IncidentId))
@@ -707,7 +951,8 @@ impl Store {
         root: &MessageRef,
     ) -> Result<(), StoreError> {
         let value = encode("root", root)?;
-        let t = &self.trees;
+        let db = self.db()?;
+        let t = &db.trees;
         (&t.roots, &t.links)
             .transaction(|(roots, links)| {
                 roots.insert(&keys::incident(incident), value.as_slice())?;
@@ -720,7 +965,8 @@ impl Store {
 
     /// The incident's root message, once posted.
     pub fn root(&self, incident: IncidentId) -> Result<Option<MessageRef>, StoreError> {
-        self.trees
+        self.db()?
+            .trees
             .roots
             .get(keys::incident(incident))?
             .map(|bytes| decode("root", &bytes))
@@ -729,7 +975,8 @@ impl Store {
 
     /// The incident's fix note in the knowledge channel, once posted.
     pub fn knowledge_post(&self, incident: IncidentId) -> Result<Option<MessageRef>, StoreError> {
-        self.trees
+        self.db()?
+            .trees
             .knowledge_posts
             .get(keys::incident(incident))?
             .map(|bytes| decode("knowledge post", &bytes))
@@ -742,7 +989,8 @@ impl Store {
         person: &PersonId,
         absences: &[Absence],
     ) -> Result<(), StoreError> {
-        let tree = &self.trees.absences;
+        let db = self.db()?;
+        let tree = &db.trees.absences;
         if absences.is_empty() {
             tree.remove(person.as_str().as_bytes())?;
         } else {
@@ -754,7 +1002,7 @@ impl Store {
     /// Everyone's absences, by person.
     pub fn absences(&self) -> Result<Vec<Absence>, StoreError> {
         let mut all = Vec::new();
-        for bytes in self.trees.absences.iter().values() {
+        for bytes in self.db()?.trees.absences.iter().values() {
             let absences: Vec<Absence> = decode("absences", &bytes?)?;
             all.extend(absences);
         }
@@ -763,8 +1011,10 @@ impl Store {
 
     /// Appends an administrative change to the audit log; returns its sequence.
     pub async fn append_audit(&self, record: &AuditRecord) -> Result<u64, StoreError> {
+        self.check_writable()?;
         let value = encode("audit", record)?;
-        let t = &self.trees;
+        let db = self.db()?;
+        let t = &db.trees;
         let seq = (&t.meta, &t.audit)
             .transaction(|(meta, audit)| {
                 let seq = read_counter(meta, keys::NEXT_AUDIT_SEQ)?;
@@ -780,7 +1030,7 @@ impl Store {
     /// The latest `n` audit records with their sequence numbers, oldest first.
     pub fn audit(&self, n: usize) -> Result<Vec<(u64, AuditRecord)>, StoreError> {
         let mut records = Vec::new();
-        for item in self.trees.audit.iter().rev().take(n) {
+        for item in self.db()?.trees.audit.iter().rev().take(n) {
             let (key, value) = item?;
             if let Some(seq) = keys::read_u64(&key) {
                 records.push((seq, decode("audit", &value)?));
@@ -790,11 +1040,13 @@ impl Store {
         Ok(records)
     }
 
-    fn is_empty(&self) -> bool {
-        self.trees
+    fn is_empty(&self) -> Result<bool, StoreError> {
+        let db = self.db()?;
+        Ok(db
+            .trees
             .all()
             .iter()
-            .all(|tree| tree.is_empty() || tree.name() == self.trees.meta.name())
+            .all(|tree| tree.is_empty() || tree.name() == db.trees.meta.name()))
     }
 }
 
@@ -813,6 +1065,46 @@ fn create_private_folder(dir: &Path) -> Result<(), StoreError> {
         .map_err(folder_error)?;
     // The mode above is filtered by the umask; set it again so it is exactly 0700.
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(folder_error)
+}
+
+/// Writes, syncs and deletes a small file in `dir`: whether the folder takes writes.
+fn probe_folder(dir: &Path) -> io::Result<()> {
+    use std::io::Write as _;
+    let path = dir.join("store.probe");
+    let mut file = std::fs::File::create(&path)?;
+    let written = file
+        .write_all(&[0; 64 * 1024])
+        .and_then(|()| file.sync_all());
+    drop(file);
+    let _ = std::fs::remove_file(&path);
+    written
+}
+
+/// How long an open waits for a held lock before it says another escalator has it.
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Opens sled in `dir` with its trees.
+///
+/// sled frees some parts of a closed database a moment after the last handle is dropped
+/// (epoch-based reclamation), the folder's lock among them, so a reopen in the same
+/// process can briefly find it held; a held lock is tried again for [`LOCK_PATIENCE`].
+fn open_db(dir: &Path, options: StoreOptions) -> Result<OpenDb, StoreError> {
+    let started = std::time::Instant::now();
+    let db = loop {
+        let opened = sled::Config::new()
+            .path(dir)
+            .cache_capacity(options.cache_bytes)
+            .open()
+            .map_err(|error| open_error(dir, error));
+        match opened {
+            Err(StoreError::InUse { .. }) if started.elapsed() < LOCK_PATIENCE => {
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            other => break other?,
+        }
+    };
+    let trees = Trees::open(&db)?;
+    Ok(OpenDb { db, trees })
 }
 
 fn open_error(dir: &Path, error: sled::Error) -> StoreError {

@@ -280,7 +280,10 @@ impl SlackInbound {
         };
         match self.responder.handle(request).await {
             Response::Reply(
-                reply @ (Reply::Rejected { .. } | Reply::NoTeam { .. } | Reply::Failed { .. }),
+                reply @ (Reply::Rejected { .. }
+                | Reply::NoTeam { .. }
+                | Reply::NotStored { .. }
+                | Reply::Failed { .. }),
             ) => {
                 let text = self.text_of(&reply, &user, channel.as_deref());
                 let errors = HashMap::from([(error_block.to_owned(), text)]);

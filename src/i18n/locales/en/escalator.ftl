@@ -219,6 +219,10 @@ help-thread-note = In an incident thread, mention me instead of typing the comma
 ## Alerts for admins
 
 alert-delivery-failed = Escalator could not deliver { $what } for { $incident }: the platform answered { $code }. Please check that the bot can reach that channel or person. Paging for the incident goes on.
+alert-store-restored = Escalator found its stored data damaged ({ $damage }) and did not run on it. It restored the newest snapshot, taken { $snapshot }, and is running again. Anything recorded between { $snapshot } and { $last } may be lost: please check incidents raised or changed in that window, and raise again any that are missing. The damaged files were kept in { $moved }.
+alert-store-restored-open-end = Escalator found its stored data damaged ({ $damage }) and did not run on it. It restored the newest snapshot, taken { $snapshot }, and is running again. Anything recorded after { $snapshot } may be lost: please check incidents raised or changed since then, and raise again any that are missing. The damaged files were kept in { $moved }.
+alert-store-unwritable = Escalator cannot write to its data folder any more (the disk may be full). Until it can, new incidents are refused with an explanation, and paging of open incidents is paused; nothing is lost that was already recorded. Please free disk space: the bot resumes by itself and will tell you.
+alert-store-writable = Escalator can write to its data folder again. New incidents are accepted and paging has resumed.
 
 ## Replies to requests
 
@@ -243,6 +247,8 @@ reply-unknown-incident = There's no incident { $incident }.
 reply-unknown-user = I couldn't find “{ $name }” in the escalation policy. Mention the person, or use their id from the policy.
 reply-not-in-policy = { $name } is not in the escalation policy yet, so the incident can't be handed to them. An admin can add them to the policy.
 reply-no-team = This channel doesn't belong to a team yet, so I don't know whom to page. Please escalate from your team's channel, or ask an admin to add this one.
+reply-not-stored-incident = Your incident was NOT opened and no one was paged: the bot cannot save anything right now (its storage is full or failing). Please reach the on-call manager directly. Admins have been told.
+reply-not-stored = This was NOT recorded: the bot cannot save anything right now (its storage is full or failing). Please reach the people involved directly and try again later. Admins have been told.
 reply-failed = Sorry, something went wrong on my side and nothing was changed. Please try again; if it keeps failing, tell an admin (reference { $reference }).
 reply-status = { $title } is { $state }.
 kb-title = Fix notes for “{ $query }”:

@@ -1,0 +1,114 @@
+//! Looking after the store while the bot runs: periodic snapshots, and the way back from
+//! a failed write.
+//!
+//! Snapshots are taken under the decision lock, so each holds whole decisions; the
+//! dispatcher may record a delivery meanwhile, which at worst sends that effect again
+//! after a restore (deliveries are at least once anyway).
+//!
+//! When a write fails (a full disk), sled 0.34 refuses every later write until it is
+//! reopened. The watch notices within [`WATCH_EVERY`], tells the admins once, and then
+//! tries to reopen the store and write a probe on every tick; when that works, it says so
+//! and wakes the scheduler and the dispatcher, which resume where they stopped.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tracing::{error, info, warn};
+
+use super::Escalator;
+use crate::ports::{Alert, Chat};
+use crate::store::snapshot::Snapshot;
+use crate::store::StoreError;
+
+/// How often the watch looks at the store.
+pub const WATCH_EVERY: Duration = Duration::from_secs(2);
+
+/// When and how many snapshots to keep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SnapshotPolicy {
+    /// Time between snapshots.
+    pub every: Duration,
+    /// How many to keep.
+    pub keep: usize,
+}
+
+impl Escalator {
+    /// Writes a snapshot of the store now, holding the decision lock meanwhile.
+    pub async fn snapshot(&self, keep: usize) -> Result<Snapshot, StoreError> {
+        let _decision = self.decisions.lock().await;
+        let store = self.store.clone();
+        let at = self.clock.now();
+        let written = tokio::task::spawn_blocking(move || store.write_snapshot(at, keep))
+            .await
+            .map_err(|_| StoreError::FlushInterrupted)?;
+        self.metrics
+            .record_snapshot(written.as_ref().ok().map(|_| at));
+        written
+    }
+
+    /// Tells every platform's admins.
+    pub async fn alert(&self, chats: &[Arc<dyn Chat>], alert: &Alert) {
+        let policy = self.policy();
+        for chat in chats {
+            if let Err(error) = chat.alert_admins(&policy, alert).await {
+                error!(platform = %chat.platform(), error = %error, "admins could not be alerted");
+            }
+        }
+    }
+
+    /// Takes snapshots and watches for failed writes until `stopped` turns true.
+    pub async fn watch_store(
+        self: Arc<Self>,
+        chats: Vec<Arc<dyn Chat>>,
+        snapshots: SnapshotPolicy,
+        mut stopped: watch::Receiver<bool>,
+    ) {
+        let mut next_snapshot = tokio::time::Instant::now() + snapshots.every;
+        let mut is_alerted = false;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(WATCH_EVERY) => {}
+                changed = stopped.changed() => if changed.is_err() || *stopped.borrow() { return },
+            }
+            if !self.store.is_writable() {
+                self.metrics.record_store_writable(false);
+                if !is_alerted {
+                    self.alert(&chats, &Alert::StoreUnwritable).await;
+                    is_alerted = true;
+                }
+                if !self.try_reopen().await {
+                    continue;
+                }
+            }
+            if is_alerted {
+                self.metrics.record_store_writable(true);
+                self.alert(&chats, &Alert::StoreWritable).await;
+                is_alerted = false;
+            }
+            if tokio::time::Instant::now() >= next_snapshot {
+                if let Err(error) = self.snapshot(snapshots.keep).await {
+                    warn!(error = %error, "could not write a snapshot");
+                }
+                next_snapshot = tokio::time::Instant::now() + snapshots.every;
+            }
+        }
+    }
+
+    /// Reopens the store under the decision lock; true when writes work again.
+    async fn try_reopen(&self) -> bool {
+        let _decision = self.decisions.lock().await;
+        match self.store.reopen().await {
+            Ok(()) => {
+                info!("writes work again; paging resumes");
+                self.timers_changed.notify_one();
+                self.outbox_changed.notify_one();
+                true
+            }
+            Err(error) => {
+                warn!(error = %error, "the store still takes no writes");
+                false
+            }
+        }
+    }
+}
