@@ -22,8 +22,8 @@ use std::time::Duration;
 use tokio::sync::{watch, Mutex, Notify};
 use tracing::{debug, error, info, warn};
 
-use crate::config::DEFAULT_SHUTDOWN_GRACE;
 use crate::config::export::PolicySource;
+use crate::config::DEFAULT_SHUTDOWN_GRACE;
 use crate::engine::policy::Policy;
 use crate::engine::{
     self, Ctx, Effect, Entry, Incident, IncidentId, Intent, OpenRequest, Outcome, Phase, Rejection,
