@@ -10,6 +10,7 @@
 
 mod dispatcher;
 mod knowledge;
+mod lanes;
 mod scheduler;
 
 use std::future::Future;
