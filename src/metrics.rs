@@ -16,6 +16,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::engine::{Incident, Platform, SeverityId};
+use crate::ports::ChatError;
 use crate::store::TallyRow;
 
 /// The upper bounds, in seconds, of the time-to-acknowledge histogram's buckets.
@@ -157,18 +158,26 @@ impl Metrics {
         histogram.sum += seconds;
     }
 
-    /// Counts a failed platform call; a rate limit also counts the wait asked for.
+    /// Counts a failed delivery; a rate limit also counts the wait asked for. A transient
+    /// failure marks the platform unreachable until a delivery succeeds.
     pub fn record_api_error(&self, platform: Platform, kind: ApiErrorKind, wait: Duration) {
         let mut counts = self.counts();
-        *counts.api_errors.entry((platform, kind)).or_default() += 1;
-        if kind == ApiErrorKind::RateLimited {
-            let waits = counts.rate_limit_waits.entry(platform).or_default();
-            waits.0 += 1;
-            waits.1 += wait.as_secs_f64();
-        }
+        count_api_error(&mut counts, platform, kind, wait);
         if kind == ApiErrorKind::Transient {
             counts.connected.insert(platform, false);
         }
+    }
+
+    /// Counts a failed call an adapter made itself, outside the outbox (a reply, a
+    /// lookup). Readiness is left alone: nothing retries such a call, so no later success
+    /// of it would mark the platform reachable again.
+    pub fn record_call_error(&self, platform: Platform, error: &ChatError) {
+        let (kind, wait) = match error {
+            ChatError::RateLimited { retry_after } => (ApiErrorKind::RateLimited, *retry_after),
+            ChatError::Transient(_) => (ApiErrorKind::Transient, Duration::ZERO),
+            ChatError::Permanent { .. } => (ApiErrorKind::Permanent, Duration::ZERO),
+        };
+        count_api_error(&mut self.counts(), platform, kind, wait);
     }
 
     /// Marks `platform` reachable (after connecting, or after a call that succeeded).
@@ -434,6 +443,16 @@ fn escape(value: &str) -> String {
         .replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
+}
+
+/// Counts one failed platform call, and the wait a rate limit asked for.
+fn count_api_error(counts: &mut Counts, platform: Platform, kind: ApiErrorKind, wait: Duration) {
+    *counts.api_errors.entry((platform, kind)).or_default() += 1;
+    if kind == ApiErrorKind::RateLimited {
+        let waits = counts.rate_limit_waits.entry(platform).or_default();
+        waits.0 += 1;
+        waits.1 += wait.as_secs_f64();
+    }
 }
 
 #[cfg(test)]

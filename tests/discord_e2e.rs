@@ -371,7 +371,10 @@ async fn the_whole_flow_from_escalation_to_fix_note() {
 
     // Alice is paged in the thread and by DM, re-paged, then her deputy Bob.
     expect(&ws, &bot, "the first page", |ws| dms(ws, ALICE).len() == 1).await;
-    assert!(thread_count(&ws, &format!("<@{ALICE}>")) >= 1);
+    expect(&ws, &bot, "the thread page", |ws| {
+        thread_count(ws, &format!("<@{ALICE}>")) >= 1
+    })
+    .await;
     expect(&ws, &bot, "the re-page", |ws| dms(ws, ALICE).len() == 2).await;
     expect(&ws, &bot, "the deputy page", |ws| dms(ws, BOB).len() == 1).await;
 

@@ -297,3 +297,37 @@ async fn slack_http_mode_shares_the_listener_with_health() {
     assert_eq!(unsigned.status().as_u16(), 401);
     assert_eq!(get(&addr, "/healthz").await.0, 200);
 }
+
+#[tokio::test]
+async fn failed_calls_the_adapter_makes_itself_count_as_platform_api_errors() {
+    let (workspace, _dir, bot, addr) = started("socket", SLOW).await;
+    assert!(workspace.wait_for_connections(1, PATIENCE).await);
+    readyz_until(&addr, 200).await;
+
+    // An acknowledge reaction on someone's message makes the adapter look up the
+    // message's thread; the lookup fails, outside the outbox.
+    workspace.inject(FaultRule::new(
+        "conversations.replies",
+        Fault::Error("internal_error".to_owned()),
+    ));
+    let posted = workspace
+        .post_message(REPORTER, PAYMENTS, "is checkout down for you too?", None)
+        .await
+        .unwrap();
+    workspace
+        .react(ALICE, PAYMENTS, &posted.ts, "eyes")
+        .await
+        .unwrap();
+    metrics_until(&addr, "the failed thread lookup", |text| {
+        has_line(
+            text,
+            "escalator_platform_api_errors_total{platform=\"slack\",kind=\"transient\"} 1",
+        )
+    })
+    .await;
+    assert_eq!(workspace.calls_to("conversations.replies").len(), 1);
+
+    // A failed reply is no reason to report the platform unreachable.
+    assert_eq!(readyz_until(&addr, 200).await, "ready\n");
+    drop(bot);
+}

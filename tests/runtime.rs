@@ -142,6 +142,8 @@ struct Call {
     attempt: u32,
     has_root: bool,
     failed: Option<ChatError>,
+    /// The incident's state as the delivery saw it.
+    state: State,
 }
 
 /// A chat that records every call and fails the ones it is told to.
@@ -149,6 +151,7 @@ struct RecordingChat {
     clock: Arc<dyn Clock>,
     calls: Mutex<Vec<Call>>,
     failures: Mutex<Vec<(IncidentId, Effect, VecDeque<ChatError>)>>,
+    slow: Mutex<Vec<(IncidentId, Effect, Duration)>>,
     alerts: Mutex<Vec<Alert>>,
 }
 
@@ -158,8 +161,15 @@ impl RecordingChat {
             clock,
             calls: Mutex::new(Vec::new()),
             failures: Mutex::new(Vec::new()),
+            slow: Mutex::new(Vec::new()),
             alerts: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Makes the next delivery of `effect` for incident `id` take `time` to answer.
+    fn slow(&self, id: u64, effect: Effect, time: Duration) {
+        let mut slow = self.slow.lock().expect("not poisoned");
+        slow.push((IncidentId(id), effect, time));
     }
 
     /// Makes the next deliveries of `effect` for incident `id` fail with `errors`.
@@ -229,7 +239,18 @@ impl Chat for RecordingChat {
             attempt: delivery.attempt,
             has_root: delivery.root.is_some(),
             failed: failed.clone(),
+            state: delivery.incident.state,
         });
+        let delay = {
+            let mut slow = self.slow.lock().expect("not poisoned");
+            let found = slow
+                .iter()
+                .position(|(incident, effect, _)| *incident == id && *effect == delivery.effect);
+            found.map(|index| slow.remove(index).2)
+        };
+        if let Some(delay) = delay {
+            tokio::time::sleep(delay).await;
+        }
         if let Some(error) = failed {
             return Err(error);
         }
@@ -321,8 +342,12 @@ impl Setup {
     }
 
     fn escalator(&self) -> Arc<Escalator> {
+        self.escalator_with(policy())
+    }
+
+    fn escalator_with(&self, policy: Policy) -> Arc<Escalator> {
         let store = open_store(self.dir.path());
-        Escalator::new(store, Arc::new(policy()), Arc::clone(&self.clock))
+        Escalator::new(store, Arc::new(policy), Arc::clone(&self.clock))
     }
 
     /// Lets virtual time run until `minutes:seconds` after 09:00.
@@ -599,35 +624,39 @@ async fn rate_limits_and_transient_failures_are_retried_and_delivered_once() {
         "{second_backoff}"
     );
 
-    // Incident 1's later effects waited behind its root; incident 2 went on at once.
-    let first_delivered = |id: u64| {
+    // The rate limit held the incident channel; the back-off only incident 1's thread.
+    // Direct messages went out at once, in their own lane.
+    let delivered = |id: u64| -> Vec<(Timestamp, Effect)> {
         calls
             .iter()
             .filter(|call| call.incident == IncidentId(id) && call.failed.is_none())
             .map(|call| (call.at, call.effect.clone()))
-            .next()
+            .collect()
     };
-    assert_eq!(first_delivered(2), Some((t(0, 0), Effect::PostRoot)));
-    assert_eq!(
-        first_delivered(1),
-        Some((root_calls[3].at, Effect::PostRoot))
-    );
-    let incident_1: Vec<&Effect> = calls
-        .iter()
-        .filter(|call| call.incident == IncidentId(1))
-        .map(|call| &call.effect)
-        .collect();
+    let alice_first = Effect::Page {
+        person: "alice".into(),
+        means: Means::Direct,
+        reason: PageReason::First,
+        step: 0,
+    };
+    for id in [1, 2] {
+        assert_eq!(delivered(id)[0], (t(0, 0), alice_first.clone()), "{id}");
+    }
+    assert_eq!(delivered(2)[1], (t(0, 30), Effect::PostRoot));
+    let incident_1: Vec<Effect> = delivered(1).into_iter().map(|(_, e)| e).collect();
     assert!(
         matches!(
-            incident_1[4..],
+            incident_1[..],
             [
                 Effect::Page { .. },
+                Effect::PostRoot,
                 Effect::Announce { .. },
                 Effect::RefreshRoot
             ]
         ),
         "{incident_1:?}"
     );
+    assert_eq!(delivered(1)[1].0, root_calls[3].at);
     assert_eq!(escalator.store().outbox().expect("reads"), vec![]);
     running.stop().await;
 }
@@ -731,4 +760,138 @@ async fn refusals_unknown_incidents_and_duplicates_are_told_apart() {
         stranger.map(|_| ()).map_err(|error| error.to_string()),
         Err("you are not in the escalation policy, so you cannot acknowledge".to_owned())
     );
+}
+
+/// The usual policy, paging the team lead by a mention in the incident thread.
+fn thread_policy() -> Policy {
+    let mut policy = policy();
+    let path = policy.severities[0]
+        .default_path
+        .as_mut()
+        .expect("the test policy has a path");
+    path.steps[0].means = vec![Means::Thread];
+    policy
+}
+
+/// A call as incident number and effect name, e.g. `1 post_root`.
+fn call_name(call: &Call) -> String {
+    let name = match &call.effect {
+        Effect::PostRoot => "post_root",
+        Effect::RefreshRoot => "refresh_root",
+        Effect::Page { .. } => "page",
+        Effect::Announce { .. } => "announce",
+        _ => "other",
+    };
+    format!("{} {name}", call.incident.0)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_channel_does_not_delay_a_page_elsewhere() {
+    let setup = Setup::new();
+    setup.chat.slow(1, Effect::PostRoot, minutes(4));
+    let running = Running::start(setup.escalator(), Arc::clone(&setup.chat));
+    running
+        .escalator
+        .open_incident(request("checkout fails"), None)
+        .await
+        .expect("opens");
+
+    // The incident channel hangs on the root message; alice's direct message goes on.
+    setup.run_until(0, 1).await;
+    assert_eq!(setup.chat.pages(), vec![page(t(0, 0), "alice", "first")]);
+    let names: Vec<String> = setup.chat.calls().iter().map(call_name).collect();
+    assert_eq!(names, vec!["1 post_root", "1 page"]);
+
+    setup.run_until(4, 1).await;
+    let names: Vec<String> = setup.chat.calls().iter().map(call_name).collect();
+    assert_eq!(
+        names,
+        vec!["1 post_root", "1 page", "1 announce", "1 refresh_root"]
+    );
+    running.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_page_goes_before_status_posts_queued_in_the_same_channel() {
+    let setup = Setup::new();
+    setup.chat.slow(1, Effect::PostRoot, minutes(1));
+    let running = Running::start(
+        setup.escalator_with(thread_policy()),
+        Arc::clone(&setup.chat),
+    );
+    let escalator = Arc::clone(&running.escalator);
+    escalator
+        .open_incident(request("checkout fails"), None)
+        .await
+        .expect("opens");
+    setup.run_until(0, 5).await;
+    let update = Intent::Update {
+        by: UserRef::slack("U-alice"),
+        text: "rolling back".to_owned(),
+    };
+    escalator
+        .apply(IncidentId(1), update, None)
+        .await
+        .expect("updated");
+    setup.run_until(0, 10).await;
+    escalator
+        .open_incident(request("refunds stuck"), None)
+        .await
+        .expect("opens");
+
+    // Everything goes to the incident channel; while incident 1's root message hangs,
+    // both incidents queue status posts there, and incident 2 a root message and a page.
+    setup.run_until(2, 0).await;
+    let names: Vec<String> = setup.chat.calls().iter().map(call_name).collect();
+    assert_eq!(
+        names,
+        vec![
+            "1 post_root",
+            "1 page",
+            "2 post_root",
+            "2 page",
+            "1 refresh_root",
+            "1 announce",
+            "2 refresh_root",
+        ]
+    );
+    running.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn queued_root_message_updates_merge_into_one_with_the_newest_state() {
+    let setup = Setup::new();
+    setup.chat.slow(1, Effect::PostRoot, minutes(1));
+    let running = Running::start(setup.escalator(), Arc::clone(&setup.chat));
+    let escalator = Arc::clone(&running.escalator);
+    escalator
+        .open_incident(request("checkout fails"), None)
+        .await
+        .expect("opens");
+    setup.run_until(0, 5).await;
+    escalator
+        .apply(IncidentId(1), ack_by("U-alice"), None)
+        .await
+        .expect("acknowledged");
+    setup.run_until(0, 10).await;
+    let resolve = Intent::Resolve {
+        by: UserRef::slack("U-alice"),
+    };
+    escalator
+        .apply(IncidentId(1), resolve, None)
+        .await
+        .expect("resolved");
+
+    // Three decisions queued an update of the root message while it was being posted.
+    setup.run_until(2, 0).await;
+    let updates: Vec<State> = setup
+        .chat
+        .calls()
+        .into_iter()
+        .filter(|call| call.effect == Effect::RefreshRoot)
+        .map(|call| call.state)
+        .collect();
+    assert_eq!(updates, vec![State::Resolved]);
+    assert_eq!(escalator.store().outbox().expect("reads"), vec![]);
+    running.stop().await;
 }

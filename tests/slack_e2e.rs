@@ -69,7 +69,10 @@ async fn the_whole_flow_from_escalation_to_fix_note() {
 
     // Alice is paged in the thread and by DM, then re-paged, then her deputy Bob.
     expect(&workspace, "the first page", |ws| ws.dms(ALICE).len() == 1).await;
-    assert!(thread_count(&workspace, "<@UALICE>") >= 1);
+    expect(&workspace, "the thread page", |ws| {
+        thread_count(ws, "<@UALICE>") >= 1
+    })
+    .await;
     expect(&workspace, "the re-page", |ws| ws.dms(ALICE).len() == 2).await;
     expect(&workspace, "the deputy page", |ws| ws.dms(BOB).len() == 1).await;
 
@@ -292,7 +295,12 @@ async fn a_rate_limited_page_is_retried_after_the_wait_and_sent_once() {
         .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
         .await
         .unwrap();
-    expect(&workspace, "the DM page", |ws| ws.dms(ALICE).len() == 1).await;
+    // The root message and the DM page go out at once, in their own lanes; whichever
+    // is first gets the 429, and waits the second it asks for.
+    expect(&workspace, "the DM page and the root message", |ws| {
+        ws.dms(ALICE).len() == 1 && root(ws).is_some()
+    })
+    .await;
     assert!(
         started.elapsed() >= Duration::from_secs(1),
         "the Retry-After wait was honoured"

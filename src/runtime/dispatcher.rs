@@ -1,30 +1,35 @@
-//! The outbox dispatcher: delivers queued effects in order through the chat adapter of
-//! each incident's platform.
+//! The outbox dispatcher: delivers queued effects through the chat adapter of each
+//! incident's platform, many destinations at once.
 //!
-//! Entries go out one at a time in outbox order. An incident's entries keep their order:
-//! when one waits (rate limit or back-off after a failure), the incident's later entries
-//! wait behind it, while other incidents go on. A delivery sees the incident as it is
-//! now, its root message, the live policy and how many attempts failed before.
+//! Entries are sorted into lanes by destination (see [`super::lanes`]): each lane sends
+//! one message at a time, pages first, and up to [`MAX_SENDING`] lanes send at once, so a
+//! slow or rate-limited channel holds up only itself. The dispatcher reads the outbox once
+//! on start and then only what was queued since; it alone changes or deletes entries. A
+//! delivery sees the incident as it is now, its root message, the live policy and how many
+//! attempts failed before.
 //!
 //! Before its platform call an entry is marked in flight on disk (see `in_flight`), so
 //! that a later attempt knows the platform may already have it.
 //!
 //! - Delivered: the root message and linked messages are stored and the entry deleted,
 //!   in one transaction.
-//! - Rate limited: the entry waits as long as the platform asked.
-//! - Transient failure: exponential back-off with jitter, from 1 s doubling to 60 s.
+//! - Rate limited: the entry's lane waits as long as the platform asked.
+//! - Transient failure: exponential back-off with jitter, from 1 s doubling to 60 s; the
+//!   incident's later entries in the lane wait with it.
 //! - Permanent failure: logged, admins alerted, entry dropped.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use rand::Rng;
 use tokio::sync::watch;
+use tokio::task::{Id, JoinError, JoinSet};
 use tracing::{debug, error, warn};
 
+use super::lanes::{Lane, Lanes, Place};
 use super::{sleep_or_forever, until, Escalator, RuntimeError};
-use crate::engine::{Effect, IncidentId, Timestamp};
+use crate::engine::{Effect, Timestamp};
 use crate::metrics::ApiErrorKind;
 use crate::ports::{Alert, Chat, ChatError, Delivery};
 use crate::store::OutboxEntry;
@@ -35,13 +40,35 @@ const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// How long to wait before trying again after the store failed.
 const STORE_RETRY: Duration = Duration::from_secs(1);
+/// How many lanes may send at once.
+pub(super) const MAX_SENDING: usize = 16;
 
 /// What became of one outbox entry.
 enum Handled {
     /// Delivered or dropped; the entry is gone.
     Done,
-    /// The entry waits until then; the incident's later entries wait with it.
+    /// The entry waits until then; the incident's later entries in its lane wait with it.
     Later(Timestamp),
+    /// The platform limited the rate: the entry's whole lane waits until then.
+    RateLimited(Timestamp),
+}
+
+/// The chat adapters, shared by the sending tasks.
+type Chats = Arc<[Arc<dyn Chat>]>;
+
+/// One send under way.
+struct Sending {
+    lane: Lane,
+    place: Place,
+    entry: OutboxEntry,
+}
+
+/// The dispatcher's state between wake-ups.
+#[derive(Default)]
+struct Dispatch {
+    lanes: Lanes,
+    sending: HashMap<Id, Sending>,
+    tasks: JoinSet<Result<Handled, RuntimeError>>,
 }
 
 impl Escalator {
@@ -50,68 +77,140 @@ impl Escalator {
         chats: Vec<Arc<dyn Chat>>,
         mut stopped: watch::Receiver<bool>,
     ) {
+        let chats: Chats = chats.into();
+        let mut state = Dispatch::default();
         loop {
             if *stopped.borrow() {
-                return;
+                break;
             }
-            let wait = match self.dispatch_pass(&chats, &stopped).await {
-                Ok(Some(wait)) if wait.is_zero() => continue,
-                Ok(wait) => wait,
-                Err(error) => {
-                    error!(error = %error, "could not work through the outbox");
-                    Some(STORE_RETRY)
+            // A delivery that cannot be recorded would be sent again; entries wait in the
+            // outbox until the store takes writes again.
+            let wait = if !self.store.is_writable() {
+                Some(STORE_RETRY)
+            } else {
+                match self.take_in(&mut state.lanes).await {
+                    Ok(()) => self.start_sends(&chats, &mut state),
+                    Err(error) => {
+                        error!(error = %error, "could not read the outbox");
+                        Some(STORE_RETRY)
+                    }
                 }
             };
             tokio::select! {
+                Some(joined) = state.tasks.join_next_with_id() => self.finish(&mut state, joined),
                 _ = sleep_or_forever(wait) => {}
                 _ = self.outbox_changed.notified() => {}
-                changed = stopped.changed() => if changed.is_err() { return },
+                changed = stopped.changed() => if changed.is_err() { break },
             }
+        }
+        // Sends under way finish, and their outcome is recorded.
+        while let Some(joined) = state.tasks.join_next_with_id().await {
+            self.finish(&mut state, joined);
         }
     }
 
-    /// Goes through the outbox once; says how long until an entry is ready again (zero
-    /// when something was delivered, since new entries may have arrived meanwhile).
-    async fn dispatch_pass(
-        &self,
-        chats: &[Arc<dyn Chat>],
-        stopped: &watch::Receiver<bool>,
-    ) -> Result<Option<Duration>, RuntimeError> {
-        // A delivery that cannot be recorded would be sent again on every pass; entries
-        // wait in the outbox until the store takes writes again.
-        if !self.store.is_writable() {
-            return Ok(Some(STORE_RETRY));
-        }
-        let mut waiting: HashSet<IncidentId> = HashSet::new();
-        let mut next_ready: Option<Timestamp> = None;
-        let mut has_progressed = false;
-
-        for (seq, entry) in self.store.outbox()? {
-            if *stopped.borrow() {
-                return Ok(None);
-            }
-            if waiting.contains(&entry.incident) {
-                continue;
-            }
-            let ready_at = match entry.not_before {
-                Some(not_before) if not_before > self.clock.now() => Handled::Later(not_before),
-                _ => self.deliver(chats, seq, &entry).await?,
+    /// Sorts the entries queued since the last look into lanes; deletes updates of a root
+    /// message that already has one queued.
+    async fn take_in(&self, lanes: &mut Lanes) -> Result<(), RuntimeError> {
+        let fresh = {
+            // Decisions commit and flush under this lock, so entries read under it are on
+            // disk: nothing is sent for a decision that a crash could still undo.
+            let _decision = self.decisions.lock().await;
+            self.store.outbox_after(lanes.last_seq())?
+        };
+        let mut merged = Vec::new();
+        for (seq, entry) in fresh {
+            let lane = match self.store.incident(entry.incident)? {
+                Some(incident) => Lane::of(
+                    &entry.effect,
+                    incident.id,
+                    incident.platform,
+                    &incident.team,
+                ),
+                None => Lane::Orphan,
             };
-            match ready_at {
-                Handled::Done => has_progressed = true,
-                Handled::Later(at) => {
-                    waiting.insert(entry.incident);
-                    next_ready = Some(next_ready.map_or(at, |next| next.min(at)));
-                }
+            if !lanes.push(lane, seq, entry) {
+                merged.push(seq);
             }
         }
-
-        if has_progressed {
-            return Ok(Some(Duration::ZERO));
+        if !merged.is_empty() {
+            self.store.outbox_done_all(&merged).await?;
+            debug!(merged = merged.len(), "root message updates merged");
         }
-        Ok(next_ready.map(|at| until(at, self.clock.now())))
+        Ok(())
     }
 
+    /// Starts a send in every lane that can send now; says how long until a waiting lane
+    /// may send again.
+    fn start_sends(self: &Arc<Self>, chats: &Chats, state: &mut Dispatch) -> Option<Duration> {
+        let now = self.clock.now();
+        let limit = MAX_SENDING.saturating_sub(state.sending.len());
+        let ready = state.lanes.take_ready(now, limit);
+        for (lane, place, entry) in ready.sends {
+            let this = Arc::clone(self);
+            let chats = Arc::clone(chats);
+            let seq = place.1;
+            let sent = entry.clone();
+            let task = state
+                .tasks
+                .spawn(async move { this.deliver(&chats, seq, &sent).await });
+            state
+                .sending
+                .insert(task.id(), Sending { lane, place, entry });
+        }
+        ready.next_at.map(|at| until(at, now))
+    }
+
+    /// Records the end of a send in its lane.
+    fn finish(
+        &self,
+        state: &mut Dispatch,
+        joined: Result<(Id, Result<Handled, RuntimeError>), JoinError>,
+    ) {
+        let (id, handled) = match joined {
+            Ok((id, handled)) => (id, handled),
+            Err(join) => {
+                error!(error = %join, "an outbox delivery task failed");
+                (
+                    join.id(),
+                    Err(RuntimeError::TaskFailed { task: "delivery" }),
+                )
+            }
+        };
+        let Some(Sending { lane, place, entry }) = state.sending.remove(&id) else {
+            return;
+        };
+        match handled {
+            Ok(Handled::Done) => state.lanes.sent(&lane),
+            Ok(Handled::Later(at)) => {
+                let entry = OutboxEntry {
+                    attempts: entry.attempts + 1,
+                    in_flight: true,
+                    ..entry
+                };
+                state.lanes.wait(lane, place, entry, at, false);
+            }
+            Ok(Handled::RateLimited(at)) => {
+                let entry = OutboxEntry {
+                    attempts: entry.attempts + 1,
+                    in_flight: true,
+                    ..entry
+                };
+                state.lanes.wait(lane, place, entry, at, true);
+            }
+            Err(error) => {
+                error!(error = %error, incident_id = %entry.incident, "could not deliver an outbox entry");
+                let at = self.clock.now() + retry_delta(STORE_RETRY);
+                let entry = OutboxEntry {
+                    in_flight: true,
+                    ..entry
+                };
+                state.lanes.wait(lane, place, entry, at, false);
+            }
+        }
+    }
+
+    /// Delivers one outbox entry and records the outcome in the store.
     async fn deliver(
         &self,
         chats: &[Arc<dyn Chat>],
@@ -164,7 +263,8 @@ impl Escalator {
                     retry_after_ms = retry_after.as_millis() as u64,
                     "rate limited; delivery waits"
                 );
-                self.retry_later(seq, entry, retry_after).await
+                let at = self.retry_later(seq, entry, retry_after).await?;
+                Ok(Handled::RateLimited(at))
             }
             Err(ChatError::Transient(reason)) => {
                 let delay = backoff(entry.attempts + 1);
@@ -179,7 +279,7 @@ impl Escalator {
                     error = %reason,
                     "delivery failed; will retry"
                 );
-                self.retry_later(seq, entry, delay).await
+                Ok(Handled::Later(self.retry_later(seq, entry, delay).await?))
             }
             Err(ChatError::Permanent { code }) => {
                 self.metrics
@@ -199,18 +299,18 @@ impl Escalator {
         }
     }
 
+    /// Records a failed attempt; returns when the entry may be tried again.
     async fn retry_later(
         &self,
         seq: u64,
         entry: &OutboxEntry,
         delay: Duration,
-    ) -> Result<Handled, RuntimeError> {
-        let not_before =
-            self.clock.now() + chrono::TimeDelta::from_std(delay).unwrap_or(chrono::TimeDelta::MAX);
+    ) -> Result<Timestamp, RuntimeError> {
+        let not_before = self.clock.now() + retry_delta(delay);
         self.store
             .outbox_retry_later(seq, not_before, entry.attempts + 1)
             .await?;
-        Ok(Handled::Later(not_before))
+        Ok(not_before)
     }
 
     async fn give_up(
@@ -241,6 +341,11 @@ impl Escalator {
         self.store.outbox_done(seq).await?;
         Ok(())
     }
+}
+
+/// `delay` as a time span, saturating.
+fn retry_delta(delay: Duration) -> chrono::TimeDelta {
+    chrono::TimeDelta::from_std(delay).unwrap_or(chrono::TimeDelta::MAX)
 }
 
 /// The wait after the `attempts`th failure in a row: 1 s doubling up to 60 s, then a

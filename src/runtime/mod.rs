@@ -11,6 +11,7 @@
 mod dispatcher;
 mod in_flight;
 mod knowledge;
+mod lanes;
 mod scheduler;
 pub mod storage;
 

@@ -823,6 +823,25 @@ impl Store {
         Ok(entries)
     }
 
+    /// The queued effects after sequence number `after` (all of them for `None`), in
+    /// order; the dispatcher reads only what was queued since it last looked.
+    pub fn outbox_after(&self, after: Option<u64>) -> Result<Vec<(u64, OutboxEntry)>, StoreError> {
+        let Some(after) = after else {
+            return self.outbox();
+        };
+        let Some(start) = after.checked_add(1) else {
+            return Ok(Vec::new());
+        };
+        let mut entries = Vec::new();
+        for item in self.db()?.trees.outbox.range(keys::seq(start)..) {
+            let (key, value) = item?;
+            if let Some(seq) = keys::read_u64(&key) {
+                entries.push((seq, decode("outbox", &value)?));
+            }
+        }
+        Ok(entries)
+    }
+
     /// How many entries wait in the outbox, and when the oldest was queued (if known).
     pub fn outbox_summary(&self) -> Result<(usize, Option<Timestamp>), StoreError> {
         let depth = self.db()?.trees.outbox.len();
@@ -854,6 +873,17 @@ impl Store {
         }
         entry.in_flight = true;
         outbox.insert(keys::seq(seq), encode("outbox", &entry)?)?;
+        self.flush().await
+    }
+
+    /// Deletes several outbox entries at once, with one flush (updates of a root message
+    /// merged into an earlier one).
+    pub async fn outbox_done_all(&self, seqs: &[u64]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for seq in seqs {
+            batch.remove(&keys::seq(*seq));
+        }
+        self.db()?.trees.outbox.apply_batch(batch)?;
         self.flush().await
     }
 

@@ -28,6 +28,7 @@ use super::components::{
     callback, emoji_name, fix_note_modal, input, text_message, DiscordMarkup, EPHEMERAL,
     FIX_NOTE_MODAL,
 };
+use super::outbound::chat_error;
 use super::rest::{Rest, RestError};
 
 /// How long Discord accepts an interaction token.
@@ -279,6 +280,16 @@ impl DiscordInbound {
         self.responder.handle(request).instrument(span).await;
     }
 
+    /// Counts a failed call made here (a reply, an interaction response) in the platform
+    /// API error metric; the dispatcher counts failed deliveries.
+    fn count_failure(&self, error: &RestError) {
+        let error = chat_error(error.clone());
+        self.responder
+            .escalator()
+            .metrics()
+            .record_call_error(Platform::Discord, &error);
+    }
+
     async fn withdraw(&self, path: &ReplyPath) {
         if path.is_expired {
             return;
@@ -288,6 +299,7 @@ impl DiscordInbound {
             path.application, path.token
         );
         if let Err(error) = self.rest.call(reqwest::Method::DELETE, &route, None).await {
+            self.count_failure(&error);
             debug!(platform = "discord", error = %error, "deferred response not withdrawn");
         }
     }
@@ -303,6 +315,7 @@ impl DiscordInbound {
         }
         let route = format!("/interactions/{interaction}/{}/callback", path.token);
         if let Err(error) = self.rest.post(&route, body).await {
+            self.count_failure(&error);
             warn!(platform = "discord", error = %error, "interaction response failed");
         }
     }
@@ -324,12 +337,14 @@ impl DiscordInbound {
             match self.rest.patch(&route, &text_message(&text)).await {
                 Ok(_) => return,
                 Err(RestError::Refused { status, code }) => {
+                    self.count_failure(&RestError::Refused { status, code });
                     warn!(
                         platform = "discord",
                         status, code, "interaction token refused; replying in the channel"
                     )
                 }
                 Err(error) => {
+                    self.count_failure(&error);
                     warn!(platform = "discord", error = %error, "reply not shown");
                     return;
                 }
@@ -342,6 +357,7 @@ impl DiscordInbound {
             "allowed_mentions": {"users": [path.user.id]},
         });
         if let Err(error) = self.rest.post(&route, &body).await {
+            self.count_failure(&error);
             warn!(platform = "discord", error = %error, "reply not shown");
         }
     }

@@ -8,6 +8,8 @@ use secrecy::{ExposeSecret, SecretString};
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 
+use crate::engine::Platform;
+use crate::metrics::Metrics;
 use crate::ports::ChatError;
 
 /// The client type every Slack call goes through.
@@ -102,6 +104,12 @@ pub fn classify(error: &SlackClientError) -> ChatError {
         }
         other => ChatError::Transient(kind_of(other).to_owned()),
     }
+}
+
+/// Counts a failed call the adapter made itself (a reply, a lookup) in the platform API
+/// error metric; the dispatcher counts failed deliveries.
+pub fn count_failure(metrics: &Metrics, error: &SlackClientError) {
+    metrics.record_call_error(Platform::Slack, &classify(error));
 }
 
 /// A short name for an error kind, safe to log (no bodies, no tokens).

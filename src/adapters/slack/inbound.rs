@@ -20,7 +20,7 @@ use crate::i18n;
 use crate::render::{self, FormField};
 
 use super::blocks::{escalate_view, fix_note_view, text_content, EscalateFormText, SlackMarkup};
-use super::client::{kind_of, Client, Token};
+use super::client::{count_failure, kind_of, Client, Token};
 use super::events::{self, input};
 
 /// Everything inbound handlers need, shared by the Socket Mode and HTTP listeners.
@@ -204,6 +204,7 @@ impl SlackInbound {
                 }
             }
             Err(error) => {
+                count_failure(self.responder.escalator().metrics(), &error);
                 debug!(
                     error_kind = kind_of(&error),
                     method = "conversations.replies",
@@ -350,6 +351,7 @@ impl SlackInbound {
             .await
             .map(|_| ())
             .map_err(|error| {
+                count_failure(self.responder.escalator().metrics(), &error);
                 warn!(
                     error_kind = kind_of(&error),
                     method = "views.open",
@@ -381,6 +383,7 @@ impl SlackInbound {
             }
             let session = inbound.client.open_session(inbound.token.api_token());
             if let Err(error) = session.chat_post_ephemeral(&request).await {
+                count_failure(inbound.responder.escalator().metrics(), &error);
                 warn!(
                     error_kind = kind_of(&error),
                     method = "chat.postEphemeral",
@@ -401,6 +404,7 @@ impl SlackInbound {
             let channel = match session.conversations_open(&open).await {
                 Ok(response) => response.channel.id,
                 Err(error) => {
+                    count_failure(inbound.responder.escalator().metrics(), &error);
                     warn!(
                         error_kind = kind_of(&error),
                         method = "conversations.open",
@@ -411,6 +415,7 @@ impl SlackInbound {
             };
             let post = SlackApiChatPostMessageRequest::new(channel, text_content(&text));
             if let Err(error) = session.chat_post_message(&post).await {
+                count_failure(inbound.responder.escalator().metrics(), &error);
                 warn!(
                     error_kind = kind_of(&error),
                     method = "chat.postMessage",
