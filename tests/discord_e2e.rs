@@ -890,6 +890,11 @@ async fn a_root_posted_just_before_a_kill_is_returned_by_its_nonce_not_posted_ag
         !dms(ws, ALICE).is_empty()
     })
     .await;
+    // The thread page goes in the incident channel's lane, after the root's second send.
+    expect(&workspace, &bot, "paging to go on in the thread", |ws| {
+        thread_count(ws, "<@1000000000000000101>") >= 1
+    })
+    .await;
     let roots = workspace.messages_in(INCIDENTS);
     assert_eq!(roots.len(), 1, "one root message; log:\n{}", bot.log_text());
     let resent = workspace
@@ -903,9 +908,4 @@ async fn a_root_posted_just_before_a_kill_is_returned_by_its_nonce_not_posted_ag
         resent, 2,
         "the restarted bot sent the root again, with its nonce"
     );
-    // The thread page goes in the incident channel's lane, apart from the direct message.
-    expect(&workspace, &bot, "paging to go on in the thread", |ws| {
-        thread_count(ws, "<@1000000000000000101>") >= 1
-    })
-    .await;
 }
