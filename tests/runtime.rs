@@ -533,7 +533,7 @@ async fn undelivered_effects_are_sent_on_start() {
     let running = Running::start(setup.escalator(), Arc::clone(&setup.chat));
     setup.run_until(1, 30).await;
     // The direct message goes in its own lane, so only the channel's calls keep an order.
-    let (pages, channel): (Vec<(Timestamp, Effect)>, Vec<(Timestamp, Effect)>) = setup
+    let (pages, channel): (Vec<_>, Vec<_>) = setup
         .chat
         .calls()
         .into_iter()

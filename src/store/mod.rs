@@ -426,12 +426,19 @@ impl Store {
 
     /// Flushes on this thread, then moves the high-water mark up.
     fn flush_now(&self) -> Result<(), StoreError> {
+        // The counters are read before the flush: everything they count is then on disk
+        // once it returns. Read after, they could count a concurrent decision that is
+        // still only in memory, and a crash would leave the mark ahead of the store,
+        // which the start-up check would take for lost data.
+        let counters = self.counters();
         let db = self.db()?;
         if let Err(error) = db.db.flush() {
             return Err(self.failed_write(error.into()));
         }
         drop(db);
-        self.raise_watermark();
+        if let Ok(counters) = counters {
+            self.raise_watermark(counters);
+        }
         Ok(())
     }
 
@@ -484,10 +491,13 @@ impl Store {
         let db = self.db()?;
         let probe = keys::millis_up(chrono::Utc::now()).to_be_bytes();
         db.trees.meta.insert(keys::WRITE_PROBE, &probe)?;
+        let counters = self.counters();
         db.db.flush()?;
         drop(db);
         self.shared.has_failed_write.store(false, Ordering::Relaxed);
-        self.raise_watermark();
+        if let Ok(counters) = counters {
+            self.raise_watermark(counters);
+        }
         info!(data_dir = %self.dir.display(), "store reopened; writes work again");
         Ok(())
     }
@@ -567,12 +577,10 @@ impl Store {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Writes the counters as the new high-water mark, unless they are behind the mark:
-    /// a store that lost data must not erase the evidence before it is checked.
-    fn raise_watermark(&self) {
-        let Ok(counters) = self.counters() else {
-            return;
-        };
+    /// Writes `counters`, read before a successful flush, as the new high-water mark,
+    /// unless they are behind the mark: a store that lost data must not erase the
+    /// evidence before it is checked, and a flush that finished late must not lower it.
+    fn raise_watermark(&self, counters: Counters) {
         let mut mark = self
             .shared
             .watermark
