@@ -336,3 +336,16 @@ fn the_http_listener_address_is_checked_and_the_old_slack_key_points_to_it() {
         ]
     );
 }
+
+#[test]
+fn a_discord_public_key_that_is_not_one_is_named_with_its_place() {
+    let errors = errors_of("bad-discord-key");
+    assert!(
+        errors.contains(
+            &"escalator.toml:6:14: discord.public_key: `MTA0NjY2.not-a-key` is not a public key: \
+              Discord shows it as 64 hexadecimal digits"
+                .to_owned()
+        ),
+        "{errors:#?}"
+    );
+}

@@ -10,6 +10,7 @@
 
 mod dispatcher;
 mod knowledge;
+mod lasting;
 mod scheduler;
 
 use std::future::Future;

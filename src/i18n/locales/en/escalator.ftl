@@ -205,6 +205,7 @@ help-thread-note = In an incident thread, mention me instead of typing the comma
 ## Alerts for admins
 
 alert-delivery-failed = Escalator could not deliver { $what } for { $incident }: the platform answered { $code }. Please check that the bot can reach that channel or person. Paging for the incident goes on.
+alert-delivery-delayed = Escalator has tried { $count } times to deliver { $what } for { $incident }, and the platform keeps failing ({ $reason }). It keeps trying and nothing is lost. If this goes on, please check the platform's status page and the bot's network.
 
 ## Replies to requests
 
