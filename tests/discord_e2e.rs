@@ -977,3 +977,58 @@ async fn a_lasting_5xx_is_reported_to_admins_and_the_root_follows_when_it_ends()
     assert_eq!(refused, 6, "five refusals, then the post");
     assert_eq!(ws.messages_in(INCIDENTS).len(), 1);
 }
+
+// ---- oversized input ----
+
+/// Discord's limits on every message body the bot sent: 2,000 characters of content;
+/// embeds with a title of 256, a description of 4,096, fields of 256 and 1,024, a footer
+/// of 2,048 and 6,000 characters in all.
+fn assert_within_discord_limits(ws: &DiscordWorkspace) {
+    let chars = |value: &serde_json::Value| value.as_str().map_or(0, |text| text.chars().count());
+    for call in ws.calls() {
+        let body = if call.body["data"].is_object() {
+            &call.body["data"]
+        } else {
+            &call.body
+        };
+        assert!(
+            chars(&body["content"]) <= 2_000,
+            "{} {}",
+            call.method,
+            call.path
+        );
+        for embed in body["embeds"].as_array().into_iter().flatten() {
+            let mut total = chars(&embed["title"]) + chars(&embed["description"]);
+            assert!(chars(&embed["title"]) <= 256);
+            assert!(chars(&embed["description"]) <= 4_096);
+            assert!(chars(&embed["footer"]["text"]) <= 2_048);
+            total += chars(&embed["footer"]["text"]);
+            for field in embed["fields"].as_array().into_iter().flatten() {
+                assert!(chars(&field["name"]) <= 256 && chars(&field["value"]) <= 1_024);
+                total += chars(&field["name"]) + chars(&field["value"]);
+            }
+            assert!(
+                total <= 6_000,
+                "an embed of {total} characters in {}",
+                call.path
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_message_about_a_huge_korean_summary_stays_within_discords_limits() {
+    let (ws, _dir, bot) = started(INCIDENTS).await;
+    // Discord's client stops at the option's max_length, but the API does not promise it.
+    let summary = "결제 승인 API가 간헐적으로 502를 반환하고 재시도도 실패해요 🔥 ".repeat(250);
+    let interaction = open(&ws, &summary);
+    let reply = reply_to(&ws, &bot, &interaction).await;
+    assert!(reply.contains("INC-1"), "{reply}");
+    expect(&ws, &bot, "the deputy's page", |ws| {
+        !dms(ws, BOB).is_empty()
+    })
+    .await;
+    let root = root(&ws).expect("the root message");
+    assert!(root.text().contains("결제 승인"), "{}", root.text());
+    assert_within_discord_limits(&ws);
+}

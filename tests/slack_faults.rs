@@ -223,3 +223,32 @@ async fn a_person_who_cannot_get_dms_is_reported_and_the_deputy_is_still_paged()
         "the thread still names Alice"
     );
 }
+
+#[tokio::test]
+async fn every_message_about_a_huge_korean_summary_stays_within_slacks_limits() {
+    let (workspace, _dir, bot) = started(Timing::QUICK).await;
+    let summary = "결제 승인 API가 간헐적으로 502를 반환하고 재시도도 실패해요 🔥 ".repeat(250);
+    let ack = workspace
+        .slash_command(REPORTER, PAYMENTS, &format!("sev1 {summary}"))
+        .await
+        .unwrap();
+    assert!(ack.payload.unwrap().to_string().contains("INC-1"));
+    // Root, thread pages, direct-message pages, the re-page and the deputy's page.
+    assert!(
+        workspace
+            .wait_until(PATIENCE, |ws| ws.dms(BOB).len() == 1)
+            .await,
+        "log:\n{}",
+        bot.log_text()
+    );
+    let before = thread(&workspace).len();
+    workspace
+        .slash_command(ALICE, PAYMENTS, &format!("update INC-1 {summary}"))
+        .await
+        .unwrap();
+    expect(&workspace, "the update in the thread", |ws| {
+        thread(ws).len() > before
+    })
+    .await;
+    assert_within_slack_limits(&workspace);
+}
