@@ -1032,3 +1032,23 @@ async fn every_message_about_a_huge_korean_summary_stays_within_discords_limits(
     assert!(root.text().contains("결제 승인"), "{}", root.text());
     assert_within_discord_limits(&ws);
 }
+
+#[tokio::test]
+async fn a_dropped_gateway_connection_is_resumed_and_events_sent_meanwhile_arrive() {
+    let (ws, _dir, bot) = started(INCIDENTS).await;
+
+    ws.drop_connection();
+    // Sent while the bot has no connection: Discord keeps it for the resumed session.
+    let interaction = open(&ws, "Payments queue stuck during the outage");
+    expect(&ws, &bot, "a RESUME", |ws| {
+        !ws.sessions().1.is_empty() && ws.is_connected()
+    })
+    .await;
+    assert_eq!(
+        ws.sessions().0,
+        1,
+        "the bot identified again instead of resuming"
+    );
+    let reply = reply_to(&ws, &bot, &interaction).await;
+    assert!(reply.contains("INC-1"), "{reply}");
+}

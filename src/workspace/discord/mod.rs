@@ -14,7 +14,8 @@
 //! A test drives it as people would ([`DiscordWorkspace::slash`], [`click`], [`submit`],
 //! [`react`], [`unreact`]), sees every REST call it received ([`DiscordWorkspace::calls`])
 //! and injects faults ([`DiscordWorkspace::fail_next`], [`DiscordWorkspace::fail_dms_to`],
-//! [`DiscordWorkspace::reconnect`], [`DiscordWorkspace::invalidate_session`]).
+//! [`DiscordWorkspace::reconnect`], [`DiscordWorkspace::invalidate_session`],
+//! [`DiscordWorkspace::drop_connection`]).
 //!
 //! [`click`]: DiscordWorkspace::click
 //! [`submit`]: DiscordWorkspace::submit
@@ -166,6 +167,8 @@ struct Inner {
     commands: Vec<Value>,
     interaction_tokens: HashMap<String, String>,
     reconnect: u32,
+    /// Requests to drop the gateway connection without a frame.
+    drops: u32,
     /// Op 9 requests so far, with whether each session may be resumed.
     invalidations: Vec<bool>,
     /// Sessions Discord has forgotten: a RESUME of one gets op 9 `false`.
@@ -546,6 +549,17 @@ impl DiscordWorkspace {
         self.shared.dispatched.send_replace(seq);
     }
 
+    /// Drops the gateway connection abruptly, as a network failure would: no op 7, no
+    /// close frame. The bot should resume its session on a new connection.
+    pub fn drop_connection(&self) {
+        let seq = {
+            let mut inner = self.shared.lock();
+            inner.drops += 1;
+            inner.seq
+        };
+        self.shared.dispatched.send_replace(seq);
+    }
+
     /// Sends op 9 Invalid Session to the connected bot. With `resumable` false the
     /// session is forgotten, so the bot must identify again (serenity waits five seconds
     /// between identifies); with true it may resume.
@@ -850,9 +864,9 @@ async fn session(shared: Arc<Shared>, mut socket: WebSocket) {
     let mut dispatched = shared.dispatched.subscribe();
     let mut sent: Option<u64> = None;
     let mut session_id: Option<String> = None;
-    let (reconnects_seen, invalidations_seen) = {
+    let (reconnects_seen, invalidations_seen, drops_seen) = {
         let inner = shared.lock();
-        (inner.reconnect, inner.invalidations.len())
+        (inner.reconnect, inner.invalidations.len(), inner.drops)
     };
     loop {
         tokio::select! {
@@ -923,6 +937,10 @@ async fn session(shared: Arc<Shared>, mut socket: WebSocket) {
             changed = dispatched.changed() => {
                 if changed.is_err() { break; }
                 let Some(after) = sent else { continue };
+                if shared.lock().drops > drops_seen {
+                    // Returning drops the socket without a close frame.
+                    break;
+                }
                 let (pending, reconnect, invalidation): (Vec<Value>, bool, Option<bool>) = {
                     let mut inner = shared.lock();
                     let pending = inner.log.iter().filter(|(seq, _)| *seq > after).map(|(_, v)| v.clone()).collect();
