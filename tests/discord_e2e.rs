@@ -881,9 +881,29 @@ async fn http_interactions_are_verified_answered_and_handled_like_gateway_ones()
     );
 
     // The same signed request again is a replay.
-    let (status, _) = post_interaction(port, &body, Some(signature), Some(now)).await;
+    let (status, _) = post_interaction(port, &body, Some(signature), Some(now.clone())).await;
     assert_eq!(status, 401);
     assert_eq!(ws.messages_in(INCIDENTS).len(), 1);
+
+    // A button whose first response is a form: the modal is the HTTP answer.
+    let mut click = signed_slash_fixture("unused");
+    let made = (chrono::Utc::now().timestamp_millis() - 1_420_070_400_000) as u64;
+    click["id"] = ((made << 22) | 8).to_string().into();
+    click["token"] = "A_SECOND_TOKEN".into();
+    click["type"] = 3.into();
+    click["data"] = json!({"custom_id": "fix:1", "component_type": 2});
+    click["message"] = json!({"id": root(&ws).unwrap().id, "channel_id": INCIDENTS,
+        "author": {"id": BOT, "username": "escalator", "discriminator": "0", "avatar": null},
+        "content": "", "timestamp": "2026-01-01T00:00:00+00:00", "edited_timestamp": null,
+        "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [],
+        "attachments": [], "embeds": [], "pinned": false, "type": 0});
+    let body = serde_json::to_vec(&click).unwrap();
+    let (status, answer) =
+        post_interaction(port, &body, Some(sign(&key, &now, &body)), Some(now)).await;
+    assert_eq!(status, 200, "{answer}");
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(answer["type"], 9, "{answer}");
+    assert_eq!(answer["data"]["custom_id"], "fix-note:1", "{answer}");
 }
 
 // ---- platform faults ----
