@@ -10,8 +10,10 @@ use secrecy::SecretString;
 use tokio::sync::watch;
 use tracing::{error, info, warn};
 
+use crate::adapters::deadline::{Deadline, DELIVERY_DEADLINE};
 use crate::adapters::discord::gateway::Gateway;
 use crate::adapters::discord::inbound::DiscordInbound;
+use crate::adapters::discord::interactions;
 use crate::adapters::discord::outbound::DiscordChat;
 use crate::adapters::discord::rest::Rest;
 use crate::adapters::discord::{components, DISCORD_RETRIES};
@@ -162,6 +164,7 @@ impl Bot {
             escalator.metrics().record_connected(Platform::Discord);
             chats.push(started.chat);
             gateway = Some(started.gateway);
+            routes = routes.merge(started.routes);
         }
         if chats.is_empty() {
             return Err(BotError::NoPlatform);
@@ -275,7 +278,10 @@ async fn start_slack(
         })?;
     info!(platform = "slack", team_id = %identity.team_id, bot_user = %identity.user_id, "slack bot identified");
 
-    let chat: Arc<dyn Chat> = Arc::new(SlackChat::new(Arc::clone(&client), bot_token.clone()));
+    let chat: Arc<dyn Chat> = Arc::new(Deadline::new(
+        SlackChat::new(Arc::clone(&client), bot_token.clone()),
+        DELIVERY_DEADLINE,
+    ));
     let responder = Responder::new(Arc::clone(escalator), Platform::Slack);
     let inbound = Arc::new(SlackInbound::new(
         responder,
@@ -321,6 +327,8 @@ async fn start_slack(
 struct StartedDiscord {
     chat: Arc<dyn Chat>,
     gateway: Gateway,
+    /// The interactions endpoint, when a public key is configured; empty otherwise.
+    routes: axum::Router,
 }
 
 async fn start_discord(
@@ -360,10 +368,29 @@ async fn start_discord(
     let chat: Arc<dyn Chat> = Arc::new(DiscordChat::new(Arc::clone(&rest)));
     let responder = Responder::new(Arc::clone(escalator), Platform::Discord);
     let inbound = Arc::new(DiscordInbound::new(responder, rest, bot_user));
+    let routes = match &settings.public_key {
+        Some(key) => {
+            // Validated with the config; checked again so that a bad key can never mean
+            // an endpoint that accepts anything.
+            let key =
+                interactions::public_key(key).map_err(|error| unreachable(error.to_string()))?;
+            info!(
+                platform = "discord",
+                route = interactions::ROUTE,
+                "receiving Discord interactions over HTTP"
+            );
+            interactions::router(Arc::clone(&inbound), key)
+        }
+        None => axum::Router::new(),
+    };
     let gateway = Gateway::start(&settings.api_base_url, &token, inbound)
         .await
         .map_err(|error| unreachable(error.to_string()))?;
-    Ok(StartedDiscord { chat, gateway })
+    Ok(StartedDiscord {
+        chat,
+        gateway,
+        routes,
+    })
 }
 
 /// Registers `/escalate` in the guild (instant) or globally.

@@ -126,6 +126,18 @@ pub enum Alert {
         /// The platform's error code.
         code: String,
     },
+    /// A delivery keeps failing for a reason that may pass (a 5xx, a timeout, a dropped
+    /// connection); it is still being retried.
+    DeliveryDelayed {
+        /// The incident concerned.
+        incident: crate::engine::IncidentId,
+        /// What is being delivered, in plain words.
+        what: String,
+        /// The last failure, as the adapter names it.
+        reason: String,
+        /// Failed attempts so far.
+        attempts: u32,
+    },
     /// Time to review the criteria.
     CriteriaReview(Box<crate::review::Review>),
     /// The stored data was damaged at start and the newest snapshot was restored.

@@ -379,3 +379,16 @@ fn storage_sizes_and_the_snapshot_schedule_are_checked() {
         "escalator.toml:7:18: storage.snapshots_kept: must be between 1 and 10000"
     );
 }
+
+#[test]
+fn a_discord_public_key_that_is_not_one_is_named_with_its_place() {
+    let errors = errors_of("bad-discord-key");
+    assert!(
+        errors.contains(
+            &"escalator.toml:6:14: discord.public_key: `MTA0NjY2.not-a-key` is not a public key: \
+              Discord shows it as 64 hexadecimal digits"
+                .to_owned()
+        ),
+        "{errors:#?}"
+    );
+}

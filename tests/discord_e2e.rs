@@ -909,3 +909,359 @@ async fn a_root_posted_just_before_a_kill_is_returned_by_its_nonce_not_posted_ag
         "the restarted bot sent the root again, with its nonce"
     );
 }
+
+// ---- HTTP interactions mode ----
+
+/// The bot with `discord.public_key` set to `key`'s public half and its HTTP listener on
+/// a known port; returns that port too.
+async fn started_over_http(
+    key: &ed25519_dalek::SigningKey,
+) -> (DiscordWorkspace, tempfile::TempDir, Bot, u16) {
+    let workspace = workspace().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &workspace.base_url(), INCIDENTS, KNOWLEDGE);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let settings = std::fs::read_to_string(config.join("escalator.toml"))
+        .unwrap()
+        .replace(
+            "listen = \"127.0.0.1:0\"",
+            &format!("listen = \"127.0.0.1:{port}\""),
+        )
+        .replace(
+            &format!("guild_id = \"{GUILD}\"\n"),
+            &format!(
+                "guild_id = \"{GUILD}\"\npublic_key = \"{}\"\n",
+                hex::encode(key.verifying_key().to_bytes())
+            ),
+        );
+    std::fs::write(config.join("escalator.toml"), settings).unwrap();
+    let log = dir.path().join("bot.log");
+    let child = Command::new(env!("CARGO_BIN_EXE_escalator"))
+        .args(["run", "--config"])
+        .arg(&config)
+        .env("TEST_DISCORD_TOKEN", TOKEN)
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("escalator starts");
+    let bot = Bot { child, log };
+    expect(&workspace, &bot, "the gateway session", |ws| {
+        ws.is_connected() && !ws.commands().is_empty()
+    })
+    .await;
+    (workspace, dir, bot, port)
+}
+
+/// The captured slash command fixture, made an `/escalate open` by the reporter in
+/// #payments, with the fields serenity requires and a fresh id.
+fn signed_slash_fixture(summary: &str) -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/discord/interactions/application_command_slash.json");
+    let mut slash: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let made = (chrono::Utc::now().timestamp_millis() - 1_420_070_400_000) as u64;
+    slash["id"] = ((made << 22) | 7).to_string().into();
+    slash["application_id"] = APPLICATION.into();
+    slash["guild_id"] = GUILD.into();
+    slash["channel_id"] = PAYMENTS.into();
+    slash["member"]["user"]["id"] = REPORTER.into();
+    slash["member"]["flags"] = 0.into();
+    slash["version"] = 1.into();
+    slash["entitlements"] = json!([]);
+    slash["attachment_size_limit"] = 26_214_400.into();
+    slash["data"] = json!({
+        "id": APPLICATION, "name": "escalate", "type": 1,
+        "options": [{"name": "open", "type": 1, "options": [
+            {"name": "severity", "type": 3, "value": "sev1"},
+            {"name": "summary", "type": 3, "value": summary},
+        ]}],
+    });
+    slash
+}
+
+/// Posts `body` to the bot's interactions endpoint with `signature` and `timestamp`
+/// headers (each left out when `None`).
+async fn post_interaction(
+    port: u16,
+    body: &[u8],
+    signature: Option<String>,
+    timestamp: Option<String>,
+) -> (u16, String) {
+    let mut request = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/discord/interactions"))
+        .header("content-type", "application/json")
+        .body(body.to_vec());
+    if let Some(signature) = signature {
+        request = request.header("x-signature-ed25519", signature);
+    }
+    if let Some(timestamp) = timestamp {
+        request = request.header("x-signature-timestamp", timestamp);
+    }
+    let response = request.send().await.expect("the endpoint answers");
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap_or_default())
+}
+
+fn sign(key: &ed25519_dalek::SigningKey, timestamp: &str, body: &[u8]) -> String {
+    use ed25519_dalek::Signer;
+    let mut message = timestamp.as_bytes().to_vec();
+    message.extend_from_slice(body);
+    hex::encode(key.sign(&message).to_bytes())
+}
+
+#[tokio::test]
+async fn http_interactions_are_verified_answered_and_handled_like_gateway_ones() {
+    let key = ed25519_dalek::SigningKey::from_bytes(&rand::random());
+    let (ws, _dir, bot, port) = started_over_http(&key).await;
+    let now = chrono::Utc::now().timestamp().to_string();
+
+    // Discord's PING, from the captured example, is answered with a PONG.
+    let ping = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/discord/interactions/ping_discord_interactions_js.json"),
+    )
+    .unwrap();
+    let (status, pong) = post_interaction(
+        port,
+        &ping,
+        Some(sign(&key, &now, &ping)),
+        Some(now.clone()),
+    )
+    .await;
+    assert_eq!((status, pong.as_str()), (200, r#"{"type":1}"#));
+
+    // Forged, unsigned, stale and replayed requests are refused before anything runs.
+    let body = serde_json::to_vec(&signed_slash_fixture("Checkout rejects every card")).unwrap();
+    let stranger = ed25519_dalek::SigningKey::from_bytes(&rand::random());
+    let stale = (chrono::Utc::now().timestamp() - 301).to_string();
+    let refused = [
+        (Some(sign(&stranger, &now, &body)), Some(now.clone())),
+        (None, Some(now.clone())),
+        (Some(sign(&key, &now, &body)), None),
+        (Some(sign(&key, &now, b"{}")), Some(now.clone())),
+        (Some(sign(&key, &stale, &body)), Some(stale.clone())),
+        (Some("not hex".to_owned()), Some(now.clone())),
+    ];
+    for (signature, timestamp) in refused {
+        let (status, _) = post_interaction(port, &body, signature.clone(), timestamp).await;
+        assert_eq!(status, 401, "{signature:?}");
+    }
+    assert!(root(&ws).is_none(), "a refused request opened an incident");
+
+    // The real command: the HTTP answer is the deferred response, and the rest goes the
+    // gateway's way: the incident opens, the reply edits the deferred response.
+    let signature = sign(&key, &now, &body);
+    let (status, answer) =
+        post_interaction(port, &body, Some(signature.clone()), Some(now.clone())).await;
+    assert_eq!(status, 200, "{answer}");
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(answer["type"], 5, "{answer}");
+    expect(&ws, &bot, "the root message", |ws| root(ws).is_some()).await;
+    expect(&ws, &bot, "the edited reply", |ws| {
+        edited_reply(ws, "A_UNIQUE_TOKEN").is_some_and(|reply| reply.contains("INC-1"))
+    })
+    .await;
+    assert!(
+        !ws.calls()
+            .iter()
+            .any(|call| call.path.starts_with("/interactions/")),
+        "the first response went over REST as well as in the HTTP answer"
+    );
+
+    // The same signed request again is a replay.
+    let (status, _) = post_interaction(port, &body, Some(signature), Some(now.clone())).await;
+    assert_eq!(status, 401);
+    assert_eq!(ws.messages_in(INCIDENTS).len(), 1);
+
+    // A button whose first response is a form: the modal is the HTTP answer.
+    let mut click = signed_slash_fixture("unused");
+    let made = (chrono::Utc::now().timestamp_millis() - 1_420_070_400_000) as u64;
+    click["id"] = ((made << 22) | 8).to_string().into();
+    click["token"] = "A_SECOND_TOKEN".into();
+    click["type"] = 3.into();
+    click["data"] = json!({"custom_id": "fix:1", "component_type": 2});
+    click["message"] = json!({"id": root(&ws).unwrap().id, "channel_id": INCIDENTS,
+        "author": {"id": BOT, "username": "escalator", "discriminator": "0", "avatar": null},
+        "content": "", "timestamp": "2026-01-01T00:00:00+00:00", "edited_timestamp": null,
+        "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [],
+        "attachments": [], "embeds": [], "pinned": false, "type": 0});
+    let body = serde_json::to_vec(&click).unwrap();
+    let (status, answer) =
+        post_interaction(port, &body, Some(sign(&key, &now, &body)), Some(now)).await;
+    assert_eq!(status, 200, "{answer}");
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(answer["type"], 9, "{answer}");
+    assert_eq!(answer["data"]["custom_id"], "fix-note:1", "{answer}");
+}
+
+// ---- platform faults ----
+
+#[tokio::test]
+async fn an_invalid_session_makes_the_bot_identify_again_and_events_still_arrive() {
+    let (ws, _dir, bot) = started(INCIDENTS).await;
+
+    ws.invalidate_session(false);
+    expect(&ws, &bot, "a second IDENTIFY", |ws| {
+        ws.sessions().0 == 2 && ws.is_connected()
+    })
+    .await;
+
+    let interaction = open(&ws, "Payments queue stuck after the new session");
+    let reply = reply_to(&ws, &bot, &interaction).await;
+    assert!(reply.contains("INC-1"), "{reply}");
+}
+
+#[tokio::test]
+async fn a_resumable_invalid_session_is_resumed_and_events_still_arrive() {
+    let (ws, _dir, bot) = started(INCIDENTS).await;
+
+    ws.invalidate_session(true);
+    expect(&ws, &bot, "a RESUME", |ws| {
+        !ws.sessions().1.is_empty() && ws.is_connected()
+    })
+    .await;
+    assert_eq!(
+        ws.sessions().0,
+        1,
+        "a resumable session was identified again"
+    );
+
+    let interaction = open(&ws, "Payments queue stuck after the invalid session");
+    let reply = reply_to(&ws, &bot, &interaction).await;
+    assert!(reply.contains("INC-1"), "{reply}");
+}
+
+#[tokio::test]
+async fn a_person_discord_will_not_let_the_bot_dm_is_reported_and_the_deputy_is_paged() {
+    let (ws, _dir, bot) = started(INCIDENTS).await;
+    ws.fail_dms_to(
+        ALICE,
+        403,
+        json!({"message": "Cannot send messages to this user", "code": 50007}),
+    );
+
+    let interaction = open(&ws, "Refunds are stuck");
+    reply_to(&ws, &bot, &interaction).await;
+    expect(&ws, &bot, "the admin alert", |ws| {
+        dms(ws, CAROL)
+            .iter()
+            .any(|m| m.text().contains("cannot\\_message\\_user") && m.text().contains("INC-1"))
+    })
+    .await;
+    expect(&ws, &bot, "the deputy's page", |ws| {
+        !dms(ws, BOB).is_empty()
+    })
+    .await;
+    assert!(dms(&ws, ALICE).is_empty());
+}
+
+#[tokio::test]
+async fn a_lasting_5xx_is_reported_to_admins_and_the_root_follows_when_it_ends() {
+    let (ws, _dir, bot) = started(INCIDENTS).await;
+    let path = format!("/channels/{INCIDENTS}/messages");
+    for _ in 0..5 {
+        ws.fail_next(Method::POST, &path, 502, json!({"message": "Bad Gateway"}));
+    }
+
+    let interaction = open(&ws, "Card terminals offline");
+    reply_to(&ws, &bot, &interaction).await;
+    expect(&ws, &bot, "the admin alert", |ws| {
+        dms(ws, CAROL)
+            .iter()
+            .any(|m| m.text().contains("keeps failing") && m.text().contains("INC-1"))
+    })
+    .await;
+    assert!(
+        ws.wait_until(Duration::from_secs(60), |ws| root(ws).is_some())
+            .await,
+        "the root message never followed; log:\n{}",
+        bot.log_text()
+    );
+    let refused = ws
+        .calls()
+        .into_iter()
+        .filter(|call| call.method == "POST" && call.path == path)
+        .count();
+    assert_eq!(refused, 6, "five refusals, then the post");
+    assert_eq!(ws.messages_in(INCIDENTS).len(), 1);
+}
+
+// ---- oversized input ----
+
+/// Discord's limits on every message body the bot sent: 2,000 characters of content;
+/// embeds with a title of 256, a description of 4,096, fields of 256 and 1,024, a footer
+/// of 2,048 and 6,000 characters in all.
+fn assert_within_discord_limits(ws: &DiscordWorkspace) {
+    let chars = |value: &serde_json::Value| value.as_str().map_or(0, |text| text.chars().count());
+    for call in ws.calls() {
+        let body = if call.body["data"].is_object() {
+            &call.body["data"]
+        } else {
+            &call.body
+        };
+        assert!(
+            chars(&body["content"]) <= 2_000,
+            "{} {}",
+            call.method,
+            call.path
+        );
+        for embed in body["embeds"].as_array().into_iter().flatten() {
+            let mut total = chars(&embed["title"]) + chars(&embed["description"]);
+            assert!(chars(&embed["title"]) <= 256);
+            assert!(chars(&embed["description"]) <= 4_096);
+            assert!(chars(&embed["footer"]["text"]) <= 2_048);
+            total += chars(&embed["footer"]["text"]);
+            for field in embed["fields"].as_array().into_iter().flatten() {
+                assert!(chars(&field["name"]) <= 256 && chars(&field["value"]) <= 1_024);
+                total += chars(&field["name"]) + chars(&field["value"]);
+            }
+            assert!(
+                total <= 6_000,
+                "an embed of {total} characters in {}",
+                call.path
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_message_about_a_huge_korean_summary_stays_within_discords_limits() {
+    let (ws, _dir, bot) = started(INCIDENTS).await;
+    // Discord's client stops at the option's max_length, but the API does not promise it.
+    let summary = "결제 승인 API가 간헐적으로 502를 반환하고 재시도도 실패해요 🔥 ".repeat(250);
+    let interaction = open(&ws, &summary);
+    let reply = reply_to(&ws, &bot, &interaction).await;
+    assert!(reply.contains("INC-1"), "{reply}");
+    expect(&ws, &bot, "the deputy's page", |ws| {
+        !dms(ws, BOB).is_empty()
+    })
+    .await;
+    let root = root(&ws).expect("the root message");
+    assert!(root.text().contains("결제 승인"), "{}", root.text());
+    assert_within_discord_limits(&ws);
+}
+
+#[tokio::test]
+async fn a_dropped_gateway_connection_is_resumed_and_events_sent_meanwhile_arrive() {
+    let (ws, _dir, bot) = started(INCIDENTS).await;
+
+    ws.drop_connection();
+    // Sent while the bot has no connection: Discord keeps it for the resumed session.
+    let interaction = open(&ws, "Payments queue stuck during the outage");
+    expect(&ws, &bot, "a RESUME", |ws| {
+        !ws.sessions().1.is_empty() && ws.is_connected()
+    })
+    .await;
+    assert_eq!(
+        ws.sessions().0,
+        1,
+        "the bot identified again instead of resuming"
+    );
+    let reply = reply_to(&ws, &bot, &interaction).await;
+    assert!(reply.contains("INC-1"), "{reply}");
+}

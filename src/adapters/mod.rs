@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod away;
+pub mod deadline;
 pub mod discord;
 pub mod reply;
 pub mod request;

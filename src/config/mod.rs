@@ -168,6 +168,9 @@ pub struct DiscordSettings {
     pub application_id: Option<String>,
     /// The guild commands are registered in, when given.
     pub guild_id: Option<String>,
+    /// The application's public key (64 hex digits), when interactions come over HTTP;
+    /// it checks the Ed25519 signature of each request to `/discord/interactions`.
+    pub public_key: Option<String>,
 }
 
 impl Default for DiscordSettings {
@@ -177,6 +180,7 @@ impl Default for DiscordSettings {
             token_env: "DISCORD_TOKEN".to_owned(),
             application_id: None,
             guild_id: None,
+            public_key: None,
         }
     }
 }

@@ -161,6 +161,7 @@ pub(crate) struct DiscordTable {
     pub token_env: Option<Spanned<String>>,
     pub application_id: Option<Spanned<String>>,
     pub guild_id: Option<Spanned<String>>,
+    pub public_key: Option<Spanned<String>>,
 }
 
 /// `[storage]`.

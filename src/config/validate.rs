@@ -460,6 +460,14 @@ impl Check {
         };
         let application_id = snowflake(&table.application_id, "discord.application_id");
         let guild_id = snowflake(&table.guild_id, "discord.guild_id");
+        let public_key = table.public_key.as_ref().map(|value| {
+            if let Err(problem) =
+                crate::adapters::discord::interactions::public_key(value.get_ref())
+            {
+                self.push(source.error(value.span(), "discord.public_key", problem.to_string()));
+            }
+            value.get_ref().clone()
+        });
         DiscordSettings {
             api_base_url: self.url(
                 source,
@@ -475,6 +483,7 @@ impl Check {
             ),
             application_id,
             guild_id,
+            public_key,
         }
     }
 

@@ -92,6 +92,21 @@ pub fn alert_text(alert: &Alert, policy: &Policy, locale: &str, markup: &dyn Mar
                 ("code", markup.escape(code).into()),
             ],
         ),
+        Alert::DeliveryDelayed {
+            incident,
+            what,
+            reason,
+            attempts,
+        } => crate::i18n::text(
+            locale,
+            "alert-delivery-delayed",
+            &[
+                ("incident", incident.to_string().into()),
+                ("what", markup.escape(what).into()),
+                ("reason", markup.escape(reason).into()),
+                ("count", (*attempts).into()),
+            ],
+        ),
         Alert::CriteriaReview(review) => crate::review::review_text(review, policy, locale, markup),
         Alert::StoreRestored {
             damage,

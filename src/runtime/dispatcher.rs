@@ -279,6 +279,8 @@ impl Escalator {
                     error = %reason,
                     "delivery failed; will retry"
                 );
+                self.report_if_lasting(chat.as_ref(), &delivery, &reason)
+                    .await;
                 Ok(Handled::Later(self.retry_later(seq, entry, delay).await?))
             }
             Err(ChatError::Permanent { code }) => {
@@ -374,7 +376,7 @@ fn effect_kind(effect: &Effect) -> &'static str {
 }
 
 /// The effect in plain words, for admins.
-fn describe(effect: &Effect) -> String {
+pub(super) fn describe(effect: &Effect) -> String {
     match effect {
         Effect::PostRoot => "the incident's first message in the incident channel".to_owned(),
         Effect::RefreshRoot => "an update of the incident's first message".to_owned(),

@@ -12,6 +12,7 @@ mod dispatcher;
 mod in_flight;
 mod knowledge;
 mod lanes;
+mod lasting;
 mod scheduler;
 pub mod storage;
 

@@ -209,6 +209,19 @@ impl SlackWorkspace {
         socket::disconnect_all(&self.shared, "refresh_requested")
     }
 
+    /// Sends a `disconnect` frame with `reason` (Slack uses `refresh_requested`,
+    /// `warning` and `link_disabled`) on every live connection; returns how many were told.
+    pub fn disconnect_with(&self, reason: &str) -> usize {
+        socket::disconnect_all(&self.shared, reason)
+    }
+
+    /// Drops every Socket Mode connection abruptly, as a network failure would: no
+    /// `disconnect` frame, no close frame. Envelopes sent while no connection is open wait
+    /// for the next one. Returns how many were dropped.
+    pub fn drop_connections(&self) -> usize {
+        socket::drop_all(&self.shared)
+    }
+
     /// Sends an outbound item over Socket Mode without waiting; returns the envelope id.
     pub fn send(&self, outbound: Outbound) -> String {
         let envelope_id = ids::envelope_id();

@@ -47,12 +47,18 @@ async fn serve_connection(shared: Arc<Shared>, socket: WebSocket) {
     let (tx, mut rx) = mpsc::unbounded_channel::<Outgoing>();
     let connection_id = register(&shared, tx.clone());
 
+    let dropped = Arc::new(tokio::sync::Notify::new());
+    let drop_now = Arc::clone(&dropped);
     let writer = tokio::spawn(async move {
         while let Some(outgoing) = rx.recv().await {
             let message = match outgoing {
                 Outgoing::Text(text) => Message::Text(text.into()),
                 Outgoing::Close => {
                     let _ = sink.send(Message::Close(None)).await;
+                    break;
+                }
+                Outgoing::Drop => {
+                    drop_now.notify_one();
                     break;
                 }
             };
@@ -62,7 +68,13 @@ async fn serve_connection(shared: Arc<Shared>, socket: WebSocket) {
         }
     });
 
-    while let Some(Ok(message)) = stream.next().await {
+    loop {
+        let message = tokio::select! {
+            message = stream.next() => message,
+            // Both halves go out of scope below, which closes the TCP connection.
+            () = dropped.notified() => break,
+        };
+        let Some(Ok(message)) = message else { break };
         match message {
             Message::Text(text) => receive_ack(&shared, text.as_str()),
             // axum answers pings itself; the pong goes out with the next read or write.
@@ -279,6 +291,15 @@ fn show_timeout_notice(shared: &Shared, envelope_id: &str) {
     });
     drop(state);
     shared.touch();
+}
+
+/// Drops every connection at once, without a `disconnect` frame or a close frame.
+pub(crate) fn drop_all(shared: &Shared) -> usize {
+    let state = shared.lock();
+    for connection in state.connections.values() {
+        let _ = connection.tx.send(Outgoing::Drop);
+    }
+    state.connections.len()
 }
 
 /// Tells every live connection to reconnect, and closes them after the grace period.

@@ -77,6 +77,8 @@ pub(crate) struct EnvelopeRecord {
 pub(crate) enum Outgoing {
     Text(String),
     Close,
+    /// Drop the connection without a close frame, as a network failure would.
+    Drop,
 }
 
 /// One open Socket Mode connection.

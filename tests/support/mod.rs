@@ -12,6 +12,7 @@ use escalator::workspace::{
     ChannelMessage, SlackWorkspace, WorkspaceChannel, WorkspaceOptions, WorkspaceSetup,
     WorkspaceUser,
 };
+use serde_json::Value;
 
 pub const BOT: &str = "UBOT";
 pub const REPORTER: &str = "UREPORTER";
@@ -324,4 +325,38 @@ pub fn ephemeral_texts(workspace: &SlackWorkspace, user: &str) -> Vec<String> {
         .into_iter()
         .map(|m| m.text)
         .collect()
+}
+
+/// Slack's limits on every message the bot sent: 40,000 characters of text, 50 blocks,
+/// 3,000 per section text, 150 per header, 75 per button label.
+pub fn assert_within_slack_limits(workspace: &SlackWorkspace) {
+    let chars = |value: &Value| value.as_str().map_or(0, |text| text.chars().count());
+    for call in workspace.calls() {
+        if !call.method.starts_with("chat.") {
+            continue;
+        }
+        assert!(chars(&call.params["text"]) <= 40_000, "{}", call.method);
+        let blocks = match &call.params["blocks"] {
+            Value::String(text) => serde_json::from_str(text).unwrap_or(Value::Null),
+            other => other.clone(),
+        };
+        let blocks = blocks.as_array().cloned().unwrap_or_default();
+        assert!(blocks.len() <= 50, "{} blocks", blocks.len());
+        for block in &blocks {
+            let limit = if block["type"] == "header" {
+                150
+            } else {
+                3_000
+            };
+            assert!(chars(&block["text"]["text"]) <= limit, "{block}");
+            for element in block["elements"].as_array().into_iter().flatten() {
+                let limit = if element["type"] == "button" {
+                    75
+                } else {
+                    3_000
+                };
+                assert!(chars(&element["text"]["text"]) <= limit, "{element}");
+            }
+        }
+    }
 }

@@ -31,6 +31,12 @@ use super::components::{
 use super::outbound::chat_error;
 use super::rest::{Rest, RestError};
 
+tokio::task_local! {
+    /// In HTTP interactions mode, where the first response to an interaction goes: the
+    /// body of the answer to Discord's request rather than a REST callback. Taken once.
+    pub static FIRST_RESPONSE: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<Value>>>;
+}
+
 /// How long Discord accepts an interaction token.
 const TOKEN_LIFETIME: TimeDelta = TimeDelta::minutes(15);
 
@@ -311,6 +317,14 @@ impl DiscordInbound {
 
     async fn respond(&self, interaction: u64, path: &ReplyPath, body: &Value) {
         if path.is_expired {
+            return;
+        }
+        let over_http = FIRST_RESPONSE
+            .try_with(|first| first.lock().ok().and_then(|mut first| first.take()))
+            .ok()
+            .flatten();
+        if let Some(first) = over_http {
+            let _ = first.send(body.clone());
             return;
         }
         let route = format!("/interactions/{interaction}/{}/callback", path.token);

@@ -5,6 +5,7 @@
 pub mod components;
 pub mod gateway;
 pub mod inbound;
+pub mod interactions;
 pub mod outbound;
 pub mod rest;
 

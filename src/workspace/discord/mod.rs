@@ -8,11 +8,14 @@
 //!   channel messages and their edits, threads started from messages, forum posts,
 //!   direct-message channels, reactions; `enforce_nonce` de-duplication of new messages;
 //! - the gateway WebSocket on `/gateway`: HELLO, IDENTIFY, READY, heartbeats and their
-//!   ACKs, dispatches with sequence numbers, op 7 reconnect and RESUME with replay.
+//!   ACKs, dispatches with sequence numbers, op 7 reconnect and RESUME with replay, op 9
+//!   invalid session (resumable or not).
 //!
 //! A test drives it as people would ([`DiscordWorkspace::slash`], [`click`], [`submit`],
 //! [`react`], [`unreact`]), sees every REST call it received ([`DiscordWorkspace::calls`])
-//! and injects faults ([`DiscordWorkspace::fail_next`], [`DiscordWorkspace::answer_late`]).
+//! and injects faults ([`DiscordWorkspace::fail_next`], [`DiscordWorkspace::answer_late`],
+//! [`DiscordWorkspace::fail_dms_to`], [`DiscordWorkspace::reconnect`],
+//! [`DiscordWorkspace::invalidate_session`], [`DiscordWorkspace::drop_connection`]).
 //!
 //! [`click`]: DiscordWorkspace::click
 //! [`submit`]: DiscordWorkspace::submit
@@ -172,6 +175,14 @@ struct Inner {
     /// The bot's nonces: the message each created, and when.
     nonces: HashMap<String, (String, std::time::Instant)>,
     reconnect: u32,
+    /// Requests to drop the gateway connection without a frame.
+    drops: u32,
+    /// Op 9 requests so far, with whether each session may be resumed.
+    invalidations: Vec<bool>,
+    /// Sessions Discord has forgotten: a RESUME of one gets op 9 `false`.
+    forgotten: Vec<String>,
+    /// Recipients whose direct messages fail, with the status and body to answer.
+    failing_dms: HashMap<String, (u16, Value)>,
     connected: bool,
 }
 
@@ -546,8 +557,44 @@ impl DiscordWorkspace {
         self.shared.dispatched.send_replace(seq);
     }
 
-    /// Answers the next REST call whose method is `method` and whose path contains
-    /// `path_contains` with `status` and `body`. A 429 also gets `Retry-After`.
+    /// Drops the gateway connection abruptly, as a network failure would: no op 7, no
+    /// close frame. The bot should resume its session on a new connection.
+    pub fn drop_connection(&self) {
+        let seq = {
+            let mut inner = self.shared.lock();
+            inner.drops += 1;
+            inner.seq
+        };
+        self.shared.dispatched.send_replace(seq);
+    }
+
+    /// Sends op 9 Invalid Session to the connected bot. With `resumable` false the
+    /// session is forgotten, so the bot must identify again (serenity waits five seconds
+    /// between identifies); with true it may resume.
+    pub fn invalidate_session(&self, resumable: bool) {
+        let seq = {
+            let mut inner = self.shared.lock();
+            inner.invalidations.push(resumable);
+            inner.seq
+        };
+        self.shared.dispatched.send_replace(seq);
+    }
+
+    /// Makes every message the bot posts in its direct-message channel with `user` fail
+    /// with `status` and `body` (e.g. 403 and code 50007, "Cannot send messages to this
+    /// user"), until [`allow_dms_to`](Self::allow_dms_to).
+    pub fn fail_dms_to(&self, user: &str, status: u16, body: Value) {
+        self.shared
+            .lock()
+            .failing_dms
+            .insert(user.to_owned(), (status, body));
+    }
+
+    /// Lets direct messages to `user` through again.
+    pub fn allow_dms_to(&self, user: &str) {
+        self.shared.lock().failing_dms.remove(user);
+    }
+
     /// Makes the next REST call with `method` whose path contains `path_contains` take
     /// effect at once but get its answer only after `delay`: Discord did it, the answer
     /// is late (or lost, when the bot gives up or dies first).
@@ -558,6 +605,8 @@ impl DiscordWorkspace {
             .push_back((method, path_contains.to_owned(), delay));
     }
 
+    /// Answers the next REST call whose method is `method` and whose path contains
+    /// `path_contains` with `status` and `body`. A 429 also gets `Retry-After`.
     pub fn fail_next(&self, method: Method, path_contains: &str, status: u16, body: Value) {
         let mut headers = Vec::new();
         if status == 429 {
@@ -608,7 +657,9 @@ async fn rest(
             .faults
             .iter()
             .position(|fault| fault.method == method && path.contains(&fault.path_contains));
-        position.and_then(|at| inner.faults.remove(at))
+        position
+            .and_then(|at| inner.faults.remove(at))
+            .or_else(|| failing_dm(&inner, &method, &path))
     };
     shared.changed.notify_waiters();
     if let Some(fault) = fault {
@@ -638,6 +689,23 @@ async fn rest(
         tokio::time::sleep(delay).await;
     }
     response
+}
+
+/// The fault for a post in the direct-message channel of a recipient whose DMs fail.
+fn failing_dm(inner: &Inner, method: &Method, path: &str) -> Option<Fault> {
+    if method != Method::POST {
+        return None;
+    }
+    let channel = path.strip_prefix("/channels/")?.strip_suffix("/messages")?;
+    let (user, _) = inner.dms.iter().find(|(_, dm)| dm.as_str() == channel)?;
+    let (status, body) = inner.failing_dms.get(user)?.clone();
+    Some(Fault {
+        method: Method::POST,
+        path_contains: path.to_owned(),
+        status,
+        body,
+        headers: Vec::new(),
+    })
 }
 
 fn route(shared: &Shared, method: &Method, path: &str, body: Value) -> Response {
@@ -896,7 +964,11 @@ async fn session(shared: Arc<Shared>, mut socket: WebSocket) {
     }
     let mut dispatched = shared.dispatched.subscribe();
     let mut sent: Option<u64> = None;
-    let reconnects_seen = shared.lock().reconnect;
+    let mut session_id: Option<String> = None;
+    let (reconnects_seen, invalidations_seen, drops_seen) = {
+        let inner = shared.lock();
+        (inner.reconnect, inner.invalidations.len(), inner.drops)
+    };
     loop {
         tokio::select! {
             frame = socket.recv() => {
@@ -909,13 +981,15 @@ async fn session(shared: Arc<Shared>, mut socket: WebSocket) {
                         if socket.send(text(&json!({"op": 11}))).await.is_err() { break; }
                     }
                     Some(2) => {
-                        let session_id = {
+                        let new_session = {
                             let mut inner = shared.lock();
                             inner.identifies += 1;
                             inner.sessions += 1;
                             inner.intents = frame["d"]["intents"].as_u64();
                             format!("session-{}", inner.sessions)
                         };
+                        session_id = Some(new_session.clone());
+                        let session_id = new_session;
                         let setup = &shared.setup;
                         let ready = payloads::ready(shared.user_json(&setup.bot.id), &session_id, &format!("ws://{}/gateway", shared.addr), &setup.application, &setup.guild);
                         // READY takes the next sequence number; nothing before it is replayed.
@@ -930,6 +1004,12 @@ async fn session(shared: Arc<Shared>, mut socket: WebSocket) {
                         shared.changed.notify_waiters();
                     }
                     Some(6) => {
+                        let resumed_session = frame["d"]["session_id"].as_str().unwrap_or_default().to_owned();
+                        if shared.lock().forgotten.contains(&resumed_session) {
+                            if socket.send(text(&json!({"op": 9, "s": null, "t": null, "d": false}))).await.is_err() { break; }
+                            continue;
+                        }
+                        session_id = Some(resumed_session);
                         let from = frame["d"]["seq"].as_u64().unwrap_or(0);
                         let replay: Vec<Value> = {
                             let mut inner = shared.lock();
@@ -958,11 +1038,25 @@ async fn session(shared: Arc<Shared>, mut socket: WebSocket) {
             changed = dispatched.changed() => {
                 if changed.is_err() { break; }
                 let Some(after) = sent else { continue };
-                let (pending, reconnect): (Vec<Value>, bool) = {
-                    let inner = shared.lock();
+                if shared.lock().drops > drops_seen {
+                    // Returning drops the socket without a close frame.
+                    break;
+                }
+                let (pending, reconnect, invalidation): (Vec<Value>, bool, Option<bool>) = {
+                    let mut inner = shared.lock();
                     let pending = inner.log.iter().filter(|(seq, _)| *seq > after).map(|(_, v)| v.clone()).collect();
-                    (pending, inner.reconnect > reconnects_seen)
+                    let invalidation = inner.invalidations.get(invalidations_seen).copied();
+                    if let (Some(false), Some(session)) = (invalidation, &session_id) {
+                        inner.forgotten.push(session.clone());
+                    }
+                    (pending, inner.reconnect > reconnects_seen, invalidation)
                 };
+                if let Some(resumable) = invalidation {
+                    // Like Discord, the connection ends after the invalid session; the
+                    // client resumes or identifies on a new one.
+                    let _ = socket.send(text(&json!({"op": 9, "s": null, "t": null, "d": resumable}))).await;
+                    break;
+                }
                 if reconnect {
                     let _ = socket.send(text(&json!({"op": 7, "s": null, "t": null, "d": null}))).await;
                     break;

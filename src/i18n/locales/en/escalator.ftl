@@ -223,6 +223,7 @@ alert-store-restored = Escalator found its stored data damaged ({ $damage }) and
 alert-store-restored-open-end = Escalator found its stored data damaged ({ $damage }) and did not run on it. It restored the newest snapshot, taken { $snapshot }, and is running again. Anything recorded after { $snapshot } may be lost: please check incidents raised or changed since then, and raise again any that are missing. The damaged files were kept in { $moved }.
 alert-store-unwritable = Escalator cannot write to its data folder any more (the disk may be full). Until it can, new incidents are refused with an explanation, and paging of open incidents is paused; nothing is lost that was already recorded. Please free disk space: the bot resumes by itself and will tell you.
 alert-store-writable = Escalator can write to its data folder again. New incidents are accepted and paging has resumed.
+alert-delivery-delayed = Escalator has tried { $count } times to deliver { $what } for { $incident }, and the platform keeps failing ({ $reason }). It keeps trying and nothing is lost. If this goes on, please check the platform's status page and the bot's network.
 
 ## Replies to requests
 

@@ -224,6 +224,7 @@ alert-store-restored = Escalator가 저장된 데이터가 손상된 것을 발�
 alert-store-restored-open-end = Escalator가 저장된 데이터가 손상된 것을 발견해({ $damage }) 그 데이터로는 실행하지 않았어요. { $snapshot }에 만든 가장 최근 스냅샷을 복원해 다시 실행 중이에요. { $snapshot } 이후에 기록된 내용은 사라졌을 수 있어요. 그 뒤로 올라오거나 바뀐 인시던트를 확인하고, 빠진 것은 다시 올려 주세요. 손상된 파일은 { $moved }에 보관했어요.
 alert-store-unwritable = Escalator가 더 이상 데이터 폴더에 쓸 수 없어요(디스크가 가득 찼을 수 있어요). 쓸 수 있게 될 때까지 새 인시던트는 이유를 알리고 받지 않으며, 열린 인시던트의 호출도 멈춰요. 이미 기록된 내용은 사라지지 않아요. 디스크 공간을 확보해 주세요. 봇이 스스로 다시 시작하고 알려 드릴게요.
 alert-store-writable = Escalator가 다시 데이터 폴더에 쓸 수 있어요. 새 인시던트를 받고 호출도 다시 시작했어요.
+alert-delivery-delayed = { $incident } 건의 메시지({ $what })를 { $count }번 보내려 했지만 플랫폼 오류가 계속되고 있어요({ $reason }). 계속 다시 시도하고 있으며 잃어버린 내용은 없어요. 오래 지속되면 플랫폼 상태 페이지와 봇의 네트워크를 확인해 주세요.
 
 ## 요청에 대한 답장
 
