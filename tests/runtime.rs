@@ -398,10 +398,22 @@ async fn a_silent_path_pages_at_the_configured_instants() {
         ]
     );
 
+    // The first direct message goes in its own lane, maybe before the root message;
+    // everything else follows the root.
     let calls = setup.chat.calls();
-    assert_eq!(calls[0].effect, Effect::PostRoot);
-    assert!(!calls[0].has_root);
-    assert!(calls[1..].iter().all(|call| call.has_root));
+    let posted = calls
+        .iter()
+        .position(|call| call.effect == Effect::PostRoot)
+        .expect("the root message is posted");
+    assert!(!calls[posted].has_root);
+    assert!(calls[..posted].iter().all(|call| matches!(
+        call.effect,
+        Effect::Page {
+            means: Means::Direct,
+            ..
+        }
+    )));
+    assert!(calls[posted + 1..].iter().all(|call| call.has_root));
     let store = running.escalator.store();
     let dm = MessageRef {
         platform: Platform::Slack,
