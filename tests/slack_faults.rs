@@ -63,7 +63,7 @@ fn answered_with(
 
 #[tokio::test]
 async fn pages_refused_with_5xx_are_delivered_once_slack_answers_again() {
-    let (workspace, _dir, bot) = started(SLOW).await;
+    let (workspace, _dir, _bot) = started(SLOW).await;
     workspace.inject(FaultRule::new("chat.postMessage", Fault::Status(503)).times(2));
 
     workspace
