@@ -393,7 +393,7 @@ async fn start_discord(
     })
 }
 
-/// Registers `/escalate` in the guild (instant) or globally.
+/// Registers `/escalate` and `/escalate-admin` in the guild (instant) or globally.
 async fn register_commands(
     escalator: &Arc<Escalator>,
     rest: &Rest,
@@ -402,12 +402,14 @@ async fn register_commands(
 ) -> Result<(), crate::adapters::discord::rest::RestError> {
     let policy = escalator.policy();
     let locale = policy.default_locale.clone();
-    let command = components::escalate_command(&policy, &components::command_text(&locale));
+    let descriptions = components::command_text(&locale);
+    let command = components::escalate_command(&policy, &descriptions);
+    let admin = components::admin_command(&descriptions);
     let route = match guild {
         Some(guild) => format!("/applications/{application}/guilds/{guild}/commands"),
         None => format!("/applications/{application}/commands"),
     };
-    rest.put(&route, &serde_json::Value::Array(vec![command]))
+    rest.put(&route, &serde_json::Value::Array(vec![command, admin]))
         .await?;
     info!(
         platform = "discord",

@@ -343,7 +343,7 @@ async fn the_whole_flow_from_escalation_to_fix_note() {
         subcommands,
         [
             "open", "ack", "resolve", "cancel", "status", "follow", "update", "reassign",
-            "severity", "skip", "help"
+            "severity", "skip", "why", "criteria", "kb", "away", "stats", "help"
         ]
     );
     let choice = command["options"][0]["options"][0]["choices"][0]["name"]
@@ -1264,4 +1264,111 @@ async fn a_dropped_gateway_connection_is_resumed_and_events_sent_meanwhile_arriv
     );
     let reply = reply_to(&ws, &bot, &interaction).await;
     assert!(reply.contains("INC-1"), "{reply}");
+}
+
+/// Every message shown for the interaction with `token`: the edited response, then the
+/// private follow-ups, in order.
+fn replies_with_token(ws: &DiscordWorkspace, token: &str) -> Vec<String> {
+    ws.calls()
+        .into_iter()
+        .filter(|call| {
+            call.path.contains(token)
+                && ((call.method == "PATCH" && call.path.ends_with("/messages/@original"))
+                    || (call.method == "POST" && call.path.ends_with(token)))
+        })
+        .map(|call| call.body["content"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn people_and_admin_commands_work_on_discord_and_a_long_export_comes_in_parts() {
+    // Criteria as long as a real company's make the exported policy longer than one
+    // Discord message.
+    let ws = workspace().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &ws.base_url(), INCIDENTS, KNOWLEDGE);
+    let severities = config.join("severities.toml");
+    let long_criteria: Vec<String> = (1..=30)
+        .map(|n| format!("\"Customers in region {n} cannot pay by card, transfer or wallet\""))
+        .collect();
+    let text = std::fs::read_to_string(&severities).unwrap().replace(
+        r#"criteria = ["Customers cannot pay"]"#,
+        &format!(
+            r#"criteria = ["Customers cannot pay", {}]"#,
+            long_criteria.join(", ")
+        ),
+    );
+    std::fs::write(&severities, text).unwrap();
+    let bot = spawn(&ws, &config, dir.path().join("bot.log")).await;
+
+    // `/escalate` has the people's commands; `/escalate-admin` is shown only to members
+    // who may manage the server.
+    let commands = ws.commands();
+    let names: Vec<&str> = commands[0]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|option| option["name"].as_str())
+        .collect();
+    for verb in ["why", "criteria", "kb", "away", "stats"] {
+        assert!(names.contains(&verb), "{verb} missing from {names:?}");
+    }
+    let admin = commands
+        .iter()
+        .find(|command| command["name"] == "escalate-admin")
+        .expect("the admin command is registered");
+    assert_eq!(admin["default_member_permissions"], "32");
+
+    // Anyone can read the criteria.
+    let criteria = ws.slash(REPORTER, PAYMENTS, "criteria", json!([]));
+    let text = reply_to(&ws, &bot, &criteria).await;
+    assert!(text.contains("Customers cannot pay"), "{text}");
+
+    // Someone who is not an admin is refused, and nothing changes.
+    let refused = ws.slash_admin(BOB, PAYMENTS, "admins add bob");
+    let text = reply_to(&ws, &bot, &refused).await;
+    assert!(text.contains("Only admins can do that"), "{text}");
+    let shown = ws.slash_admin(CAROL, PAYMENTS, "show");
+    let text = reply_to(&ws, &bot, &shown).await;
+    assert!(
+        !text.contains("bob") || !text.contains("Admins: carol, bob"),
+        "{text}"
+    );
+
+    // An admin's export is longer than one Discord message: it comes in several, each
+    // within the limit and each with whole code blocks, and together they hold every file.
+    let export = ws.slash_admin(CAROL, PAYMENTS, "export");
+    let first = reply_to(&ws, &bot, &export).await;
+    let token = token_of(&ws, &export).unwrap();
+    let started_at = std::time::Instant::now();
+    let parts = loop {
+        let parts = replies_with_token(&ws, &token);
+        assert!(
+            started_at.elapsed() < PATIENCE,
+            "the export never arrived whole: {parts:#?}"
+        );
+        let joined = parts.join("\n");
+        // The last step of the last file ends the export.
+        if joined.contains(r#"ack_within = "30s""#) {
+            break parts;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(parts[0], first);
+    assert!(parts.len() > 1, "{parts:#?}");
+    let joined = parts.join("\n");
+    assert!(joined.chars().count() > 2000);
+    for file in [
+        "escalator.toml",
+        "people.toml",
+        "severities.toml",
+        "teams.toml",
+    ] {
+        assert!(joined.contains(file), "{file} missing");
+    }
+    for part in &parts {
+        assert!(part.chars().count() <= 2000, "{part}");
+        let fences = part.lines().filter(|line| line.starts_with("```")).count();
+        assert_eq!(fences % 2, 0, "{part}");
+    }
 }

@@ -181,7 +181,18 @@ pub struct StepDoc {
     pub repage_every: Option<String>,
 }
 
+/// A duration as people write it in the files: one whole unit where one fits (`90d`,
+/// `36h`, `15m`, `3s`), humantime's spelling otherwise. Humantime alone would write 90
+/// days as `2months 29days 2h 52m 48s`.
 fn duration_text(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    if duration.subsec_nanos() == 0 && seconds > 0 {
+        for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
+            if seconds % size == 0 {
+                return format!("{}{unit}", seconds / size);
+            }
+        }
+    }
     humantime::format_duration(duration).to_string()
 }
 
@@ -393,6 +404,21 @@ fn severity_doc(severity: &Severity) -> SeverityDoc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_are_written_in_one_whole_unit_where_one_fits() {
+        let cases = [
+            (Duration::from_secs(90 * 86_400), "90d"),
+            (Duration::from_secs(36 * 3_600), "36h"),
+            (Duration::from_secs(90 * 60), "90m"),
+            (Duration::from_secs(3), "3s"),
+            (Duration::from_millis(1_500), "1s 500ms"),
+        ];
+        for (duration, text) in cases {
+            assert_eq!(duration_text(duration), text);
+            assert_eq!(humantime::parse_duration(text).unwrap(), duration);
+        }
+    }
 
     #[test]
     fn the_example_config_round_trips_through_its_export() {

@@ -149,6 +149,77 @@ pub fn cut(text: &str, limit: usize) -> String {
     cut
 }
 
+/// How many messages one long reply may take; what is left after that is cut.
+pub const MAX_REPLY_PARTS: usize = 8;
+
+/// Splits `text` into messages of at most `limit` characters, at line ends where it can.
+/// A code block split between two messages is closed at the end of the first and opened
+/// again (with its language) at the start of the next, so both show as code. At most
+/// [`MAX_REPLY_PARTS`] messages; the last one is cut if more would be needed.
+pub fn split_text(text: &str, limit: usize) -> Vec<String> {
+    const CLOSE: &str = "\n```";
+    let length = |text: &str| text.chars().count();
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = String::new();
+    // The line that opened the code block the current line is in.
+    let mut fence: Option<String> = None;
+    for line in text.split('\n') {
+        let is_fence = line.trim_start().starts_with("```");
+        // A line that cannot fit even alone goes in pieces.
+        let mut rest = line.to_owned();
+        loop {
+            let reserve = if fence.is_some() || is_fence {
+                length(CLOSE)
+            } else {
+                0
+            };
+            let separator = usize::from(!current.is_empty());
+            if length(&current) + separator + length(&rest) + reserve <= limit {
+                if separator == 1 {
+                    current.push('\n');
+                }
+                current.push_str(&rest);
+                break;
+            }
+            if current.is_empty() || current == fence.clone().unwrap_or_default() {
+                // The line alone is too long: take what fits.
+                let room = limit.saturating_sub(length(&current) + separator + reserve);
+                let head: String = rest.chars().take(room.max(1)).collect();
+                if separator == 1 {
+                    current.push('\n');
+                }
+                current.push_str(&head);
+                rest = rest.chars().skip(room.max(1)).collect();
+            }
+            if fence.is_some() {
+                current.push_str(CLOSE);
+            }
+            parts.push(std::mem::take(&mut current));
+            if let Some(open) = &fence {
+                current.push_str(open);
+            }
+            if rest.is_empty() {
+                break;
+            }
+        }
+        if is_fence {
+            fence = match fence {
+                Some(_) => None,
+                None => Some(line.trim_start().to_owned()),
+            };
+        }
+    }
+    if !current.is_empty() || parts.is_empty() {
+        parts.push(current);
+    }
+    if parts.len() > MAX_REPLY_PARTS {
+        parts.truncate(MAX_REPLY_PARTS);
+        let last = parts.last_mut().expect("at least one part");
+        *last = cut(&format!("{last}\n…"), limit);
+    }
+    parts
+}
+
 fn button(button: &Button) -> Value {
     let style = match button.style {
         ButtonStyle::Primary => 1,
@@ -309,6 +380,30 @@ pub fn escalate_command(policy: &Policy, descriptions: &CommandText) -> Value {
             incident(false),
         ],
     }));
+    for verb in ["why", "criteria"] {
+        let options = if verb == "why" {
+            vec![incident(false)]
+        } else {
+            Vec::new()
+        };
+        subcommands.push(json!({
+            "type": 1, "name": verb, "description": cut(&descriptions.verb(verb), 100),
+            "options": options,
+        }));
+    }
+    // The rest of these commands' grammar goes in one text option, as typed on Slack.
+    for (verb, option, description, is_required) in [
+        ("kb", "words", &descriptions.words, true),
+        ("away", "when", &descriptions.when, false),
+        ("stats", "filter", &descriptions.filter, false),
+    ] {
+        subcommands.push(json!({
+            "type": 1, "name": verb, "description": cut(&descriptions.verb(verb), 100),
+            "options": [
+                {"type": 3, "name": option, "description": cut(description, 100), "required": is_required, "max_length": 1000},
+            ],
+        }));
+    }
     subcommands.push(json!({
         "type": 1, "name": "help", "description": cut(&descriptions.verb("help"), 100),
     }));
@@ -319,6 +414,25 @@ pub fn escalate_command(policy: &Policy, descriptions: &CommandText) -> Value {
         "options": subcommands,
     })
 }
+
+/// The admins' `/escalate-admin` command for registration: the admin grammar in one text
+/// option. Discord shows it only to members who may manage the server (server settings
+/// can widen that); the bot itself still refuses anyone who is not an admin in the policy.
+pub fn admin_command(descriptions: &CommandText) -> Value {
+    json!({
+        "name": "escalate-admin",
+        "type": 1,
+        "description": cut(&descriptions.admin, 100),
+        "default_member_permissions": MANAGE_GUILD.to_string(),
+        "contexts": [0],
+        "options": [
+            {"type": 3, "name": "command", "description": cut(&descriptions.admin_command, 100), "required": true, "max_length": 1000},
+        ],
+    })
+}
+
+/// Discord's Manage Server permission bit.
+const MANAGE_GUILD: u64 = 1 << 5;
 
 /// The descriptions of `/escalate` and its options, in the policy's default language.
 pub struct CommandText {
@@ -338,6 +452,16 @@ pub struct CommandText {
     pub user: String,
     /// The reason option of `skip`.
     pub reason: String,
+    /// The search words option of `kb`.
+    pub words: String,
+    /// The option of `away`.
+    pub when: String,
+    /// The option of `stats`.
+    pub filter: String,
+    /// `/escalate-admin`.
+    pub admin: String,
+    /// Its command option.
+    pub admin_command: String,
     /// The word introducing a counter-example.
     pub not_label: String,
     /// Descriptions of the other subcommands, by verb.
@@ -356,10 +480,15 @@ pub fn command_text(locale: &str) -> CommandText {
         text: t("discord-option-text"),
         user: t("discord-option-user"),
         reason: t("discord-option-reason"),
+        words: t("discord-option-words"),
+        when: t("discord-option-when"),
+        filter: t("discord-option-filter"),
+        admin: t("discord-command-admin"),
+        admin_command: t("discord-option-admin-command"),
         not_label: t("escalate-form-not"),
         verbs: [
             "ack", "resolve", "cancel", "status", "follow", "update", "reassign", "severity",
-            "skip", "help",
+            "skip", "why", "criteria", "kb", "away", "stats", "help",
         ]
         .iter()
         .map(|verb| ((*verb).to_owned(), t(&format!("discord-command-{verb}"))))
@@ -380,6 +509,77 @@ impl CommandText {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fences_balance(part: &str) -> bool {
+        part.lines()
+            .filter(|line| line.trim_start().starts_with("```"))
+            .count()
+            % 2
+            == 0
+    }
+
+    #[test]
+    fn a_short_reply_stays_one_message() {
+        assert_eq!(split_text("all fine", 2000), vec!["all fine".to_owned()]);
+        assert_eq!(split_text("", 2000), vec![String::new()]);
+    }
+
+    #[test]
+    fn long_text_splits_at_line_ends_within_the_limit_and_loses_nothing() {
+        let text: Vec<String> = (0..300).map(|n| format!("line {n} of the reply")).collect();
+        let text = text.join("\n");
+        let parts = split_text(&text, 2000);
+        assert!(parts.len() > 1);
+        assert!(parts.iter().all(|part| part.chars().count() <= 2000));
+        assert_eq!(parts.join("\n"), text);
+    }
+
+    #[test]
+    fn a_code_block_split_between_messages_is_closed_and_opened_again() {
+        let body: Vec<String> = (0..200)
+            .map(|n| format!("key_{n} = \"value {n}\""))
+            .collect();
+        let text = format!(
+            "Files:\n**people.toml**\n```toml\n{}\n```\nend",
+            body.join("\n")
+        );
+        let parts = split_text(&text, 1000);
+        assert!(parts.len() > 2, "{parts:?}");
+        for part in &parts {
+            assert!(part.chars().count() <= 1000, "{part}");
+            assert!(fences_balance(part), "{part}");
+        }
+        assert!(parts[1].starts_with("```toml\n"), "{}", parts[1]);
+        // Every line of the original is in some part, in order.
+        let joined: Vec<&str> = parts
+            .iter()
+            .flat_map(|part| part.lines())
+            .filter(|line| !line.starts_with("```"))
+            .collect();
+        let original: Vec<&str> = text
+            .lines()
+            .filter(|line| !line.starts_with("```"))
+            .collect();
+        assert_eq!(joined, original);
+    }
+
+    #[test]
+    fn a_line_longer_than_a_message_is_cut_into_pieces() {
+        let line = "가".repeat(4500);
+        let parts = split_text(&line, 2000);
+        assert_eq!(parts.len(), 3);
+        assert!(parts.iter().all(|part| part.chars().count() <= 2000));
+        assert_eq!(parts.concat(), line);
+    }
+
+    #[test]
+    fn a_reply_needing_too_many_messages_is_cut_after_the_last_one() {
+        let text = "word ".repeat(2000).trim_end().replace(' ', "\n");
+        let parts = split_text(&text, 100);
+        assert_eq!(parts.len(), MAX_REPLY_PARTS);
+        assert!(parts.last().unwrap().ends_with('…'));
+        assert!(parts.iter().all(|part| part.chars().count() <= 100));
+    }
     use crate::render::{Action, ActionKind, Field};
 
     fn card() -> Card {

@@ -25,8 +25,8 @@ use crate::engine::{IncidentId, Platform, UserRef};
 use crate::render::{self, Action, ActionKind};
 
 use super::components::{
-    callback, emoji_name, fix_note_modal, input, text_message, DiscordMarkup, EPHEMERAL,
-    FIX_NOTE_MODAL,
+    callback, emoji_name, fix_note_modal, input, split_text, text_message, DiscordMarkup,
+    EPHEMERAL, FIX_NOTE_MODAL,
 };
 use super::outbound::chat_error;
 use super::rest::{Rest, RestError};
@@ -139,7 +139,11 @@ impl DiscordInbound {
                     id: channel.clone(),
                 }),
                 channel,
-                text: command_text(&command.data.options),
+                text: if command.data.name == "escalate-admin" {
+                    admin_text(&command.data.options)
+                } else {
+                    command_text(&command.data.options)
+                },
             },
         };
         self.defer(command.id.get(), &path).await;
@@ -335,7 +339,9 @@ impl DiscordInbound {
     }
 
     /// Shows the response: edits the deferred response, or, when the token has expired
-    /// or the edit is refused, posts a normal message in the channel.
+    /// or the edit is refused, posts a normal message in the channel. A reply longer than
+    /// one Discord message (an exported policy, say) goes out in several, the rest as
+    /// private follow-ups.
     async fn finish(&self, path: &ReplyPath, response: Response) {
         let Response::Reply(reply) = response else {
             // Nothing to say (a retried event): take the "thinking" response away.
@@ -348,8 +354,12 @@ impl DiscordInbound {
                 "/webhooks/{}/{}/messages/@original",
                 path.application, path.token
             );
-            match self.rest.patch(&route, &text_message(&text)).await {
-                Ok(_) => return,
+            let parts = split_text(&text, MESSAGE_LIMIT);
+            match self.rest.patch(&route, &text_message(&parts[0])).await {
+                Ok(_) => {
+                    self.follow_up(path, &parts[1..]).await;
+                    return;
+                }
                 Err(RestError::Refused { status, code }) => {
                     self.count_failure(&RestError::Refused { status, code });
                     warn!(
@@ -366,16 +376,36 @@ impl DiscordInbound {
         }
         let text = format!("{} {text}", DiscordMarkup.user_mention(&path.user.id));
         let route = format!("/channels/{}/messages", path.channel);
-        let body = json!({
-            "content": super::components::cut(&text, 2000),
-            "allowed_mentions": {"users": [path.user.id]},
-        });
-        if let Err(error) = self.rest.post(&route, &body).await {
-            self.count_failure(&error);
-            warn!(platform = "discord", error = %error, "reply not shown");
+        for part in split_text(&text, MESSAGE_LIMIT) {
+            let body = json!({
+                "content": part,
+                "allowed_mentions": {"users": [path.user.id]},
+            });
+            if let Err(error) = self.rest.post(&route, &body).await {
+                self.count_failure(&error);
+                warn!(platform = "discord", error = %error, "reply not shown");
+                return;
+            }
+        }
+    }
+
+    /// Sends the rest of a long reply as private follow-up messages, in order.
+    async fn follow_up(&self, path: &ReplyPath, parts: &[String]) {
+        let route = format!("/webhooks/{}/{}", path.application, path.token);
+        for part in parts {
+            let mut body = text_message(part);
+            body["flags"] = json!(EPHEMERAL);
+            if let Err(error) = self.rest.post(&route, &body).await {
+                self.count_failure(&error);
+                warn!(platform = "discord", error = %error, "rest of a long reply not shown");
+                return;
+            }
         }
     }
 }
+
+/// Discord's limit on a message's content, in characters.
+const MESSAGE_LIMIT: usize = 2000;
 
 impl DiscordMarkup {
     fn user_mention(&self, id: &str) -> String {
@@ -414,9 +444,25 @@ pub fn command_text(options: &[CommandDataOption]) -> String {
         },
         "severity" => format!("severity{incident} {}", string("severity")),
         "skip" => format!("kb skip{incident} {}", string("reason")),
+        "kb" => format!("kb {}", string("words")),
+        "away" => format!("away {}", string("when")).trim_end().to_owned(),
+        "stats" => format!("stats {}", string("filter")).trim_end().to_owned(),
         "help" => "help".to_owned(),
         verb => format!("{verb}{incident}"),
     }
+}
+
+/// The grammar text of `/escalate-admin`: `admin` and its command option.
+pub fn admin_text(options: &[CommandDataOption]) -> String {
+    let command = options
+        .iter()
+        .find(|option| option.name == "command")
+        .and_then(|option| match &option.value {
+            CommandDataOptionValue::String(text) => Some(text.as_str()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    format!("admin {command}").trim_end().to_owned()
 }
 
 #[cfg(test)]

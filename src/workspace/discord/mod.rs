@@ -463,6 +463,23 @@ impl DiscordWorkspace {
         )
     }
 
+    /// `user` types `/escalate-admin` with `text` as its command, in `channel`; returns the
+    /// interaction's id.
+    pub fn slash_admin(&self, user: &str, channel: &str, text: &str) -> String {
+        let command_id = self.shared.setup.application.clone();
+        self.shared.narrate(format!(
+            "{} in {}: /escalate-admin {text}",
+            self.shared.user_name(user),
+            self.shared.channel_name(channel),
+        ));
+        self.send_interaction(
+            |base| payloads::admin_command(base, &command_id, text),
+            user,
+            channel,
+            None,
+        )
+    }
+
     /// `user` clicks the button `custom_id` on `message`.
     pub fn click(&self, user: &str, message: &Posted, custom_id: &str) -> String {
         let at = chrono::Utc::now().to_rfc3339();

@@ -118,6 +118,15 @@ pub fn command(base: &InteractionBase<'_>, command_id: &str, sub: &str, options:
     interaction(base, 2, data)
 }
 
+/// `/escalate-admin command:<text>`, the admins' command.
+pub fn admin_command(base: &InteractionBase<'_>, command_id: &str, text: &str) -> Value {
+    let data = json!({
+        "id": command_id, "name": "escalate-admin", "type": 1,
+        "options": [{"name": "command", "type": 3, "value": text}],
+    });
+    interaction(base, 2, data)
+}
+
 /// A click on the button `custom_id` of `message`.
 pub fn button(base: &InteractionBase<'_>, custom_id: &str, message: Value) -> Value {
     let mut payload = interaction(

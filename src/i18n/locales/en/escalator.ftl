@@ -310,6 +310,16 @@ discord-command-severity = Change the incident's severity
 discord-option-reason = Why there is nothing to note, e.g. a duplicate of INC-3
 discord-command-skip = Close a resolved incident with nothing to note, saying why
 discord-command-help = How escalating works, with each severity's criteria
+discord-command-why = When the next page goes out, to whom, and who was skipped
+discord-command-criteria = Show each severity's criteria
+discord-command-kb = Search the fix notes of past incidents
+discord-option-words = What to look for, in any language
+discord-command-away = Set, list or cancel an absence; pages go to your deputy
+discord-option-when = e.g. from 2026-12-24 until 2026-12-27 holiday · list · cancel
+discord-command-stats = Where escalations stall, per severity
+discord-option-filter = A period and a team, e.g. 30d payments
+discord-command-admin = Escalator admin: policy, people, audit, reload, export
+discord-option-admin-command = e.g. show · audit 10 · deputy alice bob · reload · export
 
 ## Absences
 

@@ -305,6 +305,16 @@ discord-command-severity = 인시던트의 심각도를 바꿉니다
 discord-option-reason = 남길 내용이 없는 이유, 예: INC-3과 중복
 discord-command-skip = 해결된 인시던트를 이유와 함께 해결 노트 없이 종료합니다
 discord-command-help = 에스컬레이션 방법과 심각도별 기준
+discord-command-why = 다음 호출이 언제 누구에게 가는지, 누가 건너뛰어졌는지 봅니다
+discord-command-criteria = 심각도별 기준을 봅니다
+discord-command-kb = 지난 인시던트의 해결 노트를 검색합니다
+discord-option-words = 찾을 내용(어떤 언어든)
+discord-command-away = 부재를 등록, 조회, 취소합니다. 그동안 호출은 대리인에게 갑니다
+discord-option-when = 예: from 2026-12-24 until 2026-12-27 휴가 · list · cancel
+discord-command-stats = 심각도별로 에스컬레이션이 어디서 멈추는지 봅니다
+discord-option-filter = 기간과 팀, 예: 30d payments
+discord-command-admin = Escalator 관리: 정책, 사람, 감사 기록, 다시 읽기, 내보내기
+discord-option-admin-command = 예: show · audit 10 · deputy alice bob · reload · export
 
 ## 부재
 
