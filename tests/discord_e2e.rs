@@ -842,6 +842,9 @@ async fn an_interaction_delivered_twice_acts_once_and_withdraws_the_second_respo
     let (ws, _dir, bot) = started(INCIDENTS).await;
     let interaction = open(&ws, "Coupons fail");
     reply_to(&ws, &bot, &interaction).await;
+    // The reply comes once the incident is stored; its first message follows from the
+    // outbox.
+    expect(&ws, &bot, "the root message", |ws| root(ws).is_some()).await;
 
     assert!(ws.deliver_again(&interaction));
     expect(&ws, &bot, "the withdrawn second response", |ws| {
