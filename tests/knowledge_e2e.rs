@@ -160,8 +160,10 @@ async fn the_author_and_admins_edit_a_fix_note_in_place_and_others_are_refused()
         .click_button(BOB, INCIDENTS, &ask.ts, "fix:1", None)
         .await
         .unwrap();
+    // At least one more: under load a slow first answer can make the workspace deliver
+    // a click again, and each delivery is answered.
     expect(&workspace, "Bob's refusal for Post fix", |ws| {
-        refusals(ws) == before + 1
+        refusals(ws) > before
     })
     .await;
     assert_eq!(workspace.views().len(), 1, "a form opened for Bob");
