@@ -299,7 +299,7 @@ async fn page_lateness(sizes: Sizes) {
         let request = open_request("background");
         escalator.open_incident(request, None).await.expect("opens");
     }
-    while escalator.outbox_gauge().expect("reads").depth > 0 {
+    while escalator.store_gauge().expect("reads").depth > 0 {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 

@@ -90,7 +90,7 @@ async fn readyz(State(escalator): State<Arc<Escalator>>) -> Response {
 }
 
 async fn metrics(State(escalator): State<Arc<Escalator>>) -> Response {
-    let outbox = match escalator.outbox_gauge() {
+    let outbox = match escalator.store_gauge() {
         Ok(outbox) => outbox,
         Err(error) => {
             error!(error = %error, "metrics could not read the outbox");

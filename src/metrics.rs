@@ -47,11 +47,13 @@ impl ApiErrorKind {
 
 /// The outbox as the store sees it at a scrape.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct OutboxGauge {
-    /// Entries waiting.
+pub struct StoreGauge {
+    /// Outbox entries waiting.
     pub depth: usize,
-    /// How long the oldest entry has waited, in seconds; zero when empty.
+    /// How long the oldest outbox entry has waited, in seconds; zero when empty.
     pub oldest_age_seconds: f64,
+    /// Flushes to disk since start; decisions made together share one.
+    pub flushes: u64,
 }
 
 /// The runtime's counters. Cheap to update from any task.
@@ -227,7 +229,7 @@ impl Metrics {
     }
 
     /// Writes every series in the text exposition format.
-    pub fn render(&self, outbox: OutboxGauge) -> String {
+    pub fn render(&self, outbox: StoreGauge) -> String {
         let counts = self.counts();
         let mut text = String::new();
 
@@ -278,6 +280,19 @@ impl Metrics {
             "escalator_outbox_oldest_age_seconds",
             &[],
             outbox.oldest_age_seconds,
+        );
+
+        header(
+            &mut text,
+            "escalator_store_flushes_total",
+            "counter",
+            "Flushes of the store to disk; decisions made together share one.",
+        );
+        sample(
+            &mut text,
+            "escalator_store_flushes_total",
+            &[],
+            outbox.flushes,
         );
 
         counts.render_platforms(&mut text);
@@ -472,7 +487,7 @@ mod tests {
         for seconds in [5, 45, 45, 4000, 100_000] {
             metrics.record_acknowledgement(Duration::from_secs(seconds));
         }
-        let text = metrics.render(OutboxGauge::default());
+        let text = metrics.render(StoreGauge::default());
         let lines = lines_of(&text, "escalator_time_to_acknowledge_seconds");
         assert_eq!(
             lines,
@@ -508,7 +523,7 @@ mod tests {
         metrics.record_api_error(Platform::Slack, ApiErrorKind::Transient, Duration::ZERO);
         assert!(!metrics.is_connected());
 
-        let text = metrics.render(OutboxGauge::default());
+        let text = metrics.render(StoreGauge::default());
         let rows = [
             "escalator_platform_api_errors_total{platform=\"slack\",kind=\"rate_limited\"} 2",
             "escalator_platform_api_errors_total{platform=\"slack\",kind=\"transient\"} 1",
@@ -529,7 +544,7 @@ mod tests {
         assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
         let metrics = Metrics::default();
         metrics.record_page(Platform::Slack, "webhook:\"x\"");
-        let text = metrics.render(OutboxGauge::default());
+        let text = metrics.render(StoreGauge::default());
         assert_eq!(
             lines_of(&text, "escalator_pages_sent_total{"),
             ["escalator_pages_sent_total{platform=\"slack\",means=\"webhook:\\\"x\\\"\"} 1"]
@@ -539,7 +554,7 @@ mod tests {
     #[test]
     fn the_store_series_follow_failures_refusals_and_snapshots() {
         let metrics = Metrics::default();
-        let text = metrics.render(OutboxGauge::default());
+        let text = metrics.render(StoreGauge::default());
         assert!(text.contains("\nescalator_store_writable 1\n"), "{text}");
         assert!(!text.contains("escalator_snapshot_last_success_timestamp_seconds"));
 
@@ -549,7 +564,7 @@ mod tests {
         metrics.record_snapshot(None);
         metrics.record_snapshot(Some("2026-12-04T10:00:00.5Z".parse().unwrap()));
         metrics.record_restored();
-        let text = metrics.render(OutboxGauge::default());
+        let text = metrics.render(StoreGauge::default());
         for line in [
             "escalator_store_writable 0",
             "escalator_store_write_failures_total 1",
@@ -565,7 +580,7 @@ mod tests {
         }
 
         metrics.record_store_writable(true);
-        let text = metrics.render(OutboxGauge::default());
+        let text = metrics.render(StoreGauge::default());
         assert!(text.contains("\nescalator_store_writable 1\n"), "{text}");
         assert!(text.contains("\nescalator_store_write_failures_total 1\n"));
     }
@@ -574,14 +589,16 @@ mod tests {
     fn every_series_has_help_and_type_once() {
         let metrics = Metrics::default();
         metrics.set_incidents(Vec::new());
-        let text = metrics.render(OutboxGauge {
+        let text = metrics.render(StoreGauge {
             depth: 3,
             oldest_age_seconds: 2.5,
+            flushes: 7,
         });
         let types = lines_of(&text, "# TYPE ");
-        assert_eq!(types.len(), 15);
-        assert_eq!(lines_of(&text, "# HELP ").len(), 15);
+        assert_eq!(types.len(), 16);
+        assert_eq!(lines_of(&text, "# HELP ").len(), 16);
         assert!(text.contains("\nescalator_outbox_depth 3\n"));
+        assert!(text.contains("\nescalator_store_flushes_total 7\n"));
         assert!(text.contains("\nescalator_outbox_oldest_age_seconds 2.5\n"));
     }
 }

@@ -15,6 +15,7 @@ use escalator::engine::{
 use escalator::ports::{Delivered, MessageRef};
 use escalator::store::{
     AuditRecord, Change, CommitResult, DedupeKey, OutboxEntry, Store, StoreError, StoreOptions,
+    WriteResult, Written,
 };
 
 fn at(text: &str) -> Timestamp {
@@ -149,6 +150,70 @@ async fn a_commit_survives_dropping_the_store_and_reopening_it() {
     drop(store);
 
     assert_holds_opening(&open(dir.path()));
+}
+
+/// Writes `change` to the store's memory, which must take it.
+fn write(store: &Store, change: &Change) -> Written {
+    match store.write(change).expect("writes") {
+        WriteResult::Written(written) => written,
+        WriteResult::Duplicate => panic!("no dedupe key was given"),
+    }
+}
+
+#[tokio::test]
+async fn decisions_written_together_share_one_flush() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(dir.path());
+    let before = store.flushes();
+    let written: Vec<Written> = (1..=20)
+        .map(|id| {
+            let opened = change(
+                incident(id, None),
+                vec![opened_entry()],
+                vec![page("alice")],
+            );
+            write(&store, &opened)
+        })
+        .collect();
+
+    let flushed =
+        futures::future::join_all(written.into_iter().map(|w| store.flush_written(w))).await;
+    assert!(flushed.iter().all(Result::is_ok), "{flushed:?}");
+    assert_eq!(store.flushes() - before, 1, "one flush covers all twenty");
+
+    drop(store);
+    let store = open(dir.path());
+    assert_eq!(store.upcoming_incident_id().expect("reads"), IncidentId(21));
+    assert_eq!(store.outbox().expect("reads").len(), 20);
+}
+
+#[tokio::test]
+async fn the_dispatcher_reads_only_outbox_entries_that_are_on_disk() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(dir.path());
+    let written = write(&store, &opening());
+    assert_eq!(store.outbox().expect("reads").len(), 2, "in memory");
+    assert_eq!(store.durable_outbox_after(None).expect("reads"), vec![]);
+
+    store.flush_written(written).await.expect("flushes");
+    let durable: Vec<u64> = store
+        .durable_outbox_after(None)
+        .expect("reads")
+        .into_iter()
+        .map(|(seq, _)| seq)
+        .collect();
+    assert_eq!(durable, vec![1, 2]);
+    assert_eq!(store.durable_outbox_after(Some(1)).expect("reads").len(), 1);
+}
+
+#[tokio::test]
+async fn a_write_to_the_database_before_a_reopen_is_not_reported_on_disk() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(dir.path());
+    let written = write(&store, &opening());
+    store.reopen().await.expect("reopens");
+    let error = store.flush_written(written).await.unwrap_err();
+    assert!(matches!(error, StoreError::Unwritable { .. }), "{error}");
 }
 
 const CRASH_DIR: &str = "ESCALATOR_TEST_CRASH_DIR";

@@ -112,12 +112,8 @@ impl Escalator {
     /// Sorts the entries queued since the last look into lanes; deletes updates of a root
     /// message that already has one queued.
     async fn take_in(&self, lanes: &mut Lanes) -> Result<(), RuntimeError> {
-        let fresh = {
-            // Decisions commit and flush under this lock, so entries read under it are on
-            // disk: nothing is sent for a decision that a crash could still undo.
-            let _decision = self.decisions.lock().await;
-            self.store.outbox_after(lanes.last_seq())?
-        };
+        // Only entries on disk: nothing is sent for a decision that a crash could undo.
+        let fresh = self.store.durable_outbox_after(lanes.last_seq())?;
         let mut merged = Vec::new();
         for (seq, entry) in fresh {
             let lane = match self.store.incident(entry.incident)? {

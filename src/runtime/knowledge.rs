@@ -50,7 +50,17 @@ impl Escalator {
             }
         };
         let copy = incident.clone();
-        let indexed = tokio::task::spawn_blocking(move || knowledge.index_note(&copy)).await;
+        let store = self.store.clone();
+        let indexing = Arc::clone(&self.indexing);
+        let indexed = tokio::task::spawn_blocking(move || {
+            // Decisions no longer wait for each other's flushes, so two edits of one note
+            // may reach this point in either order; whoever indexes last reads the note
+            // as stored now, and the index ends with the newest text.
+            let _in_order = indexing.lock().unwrap_or_else(PoisonError::into_inner);
+            let latest = store.incident(copy.id).ok().flatten().unwrap_or(copy);
+            knowledge.index_note(&latest)
+        })
+        .await;
         match indexed {
             Ok(Ok(())) => {}
             Ok(Err(error)) => {

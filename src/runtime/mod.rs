@@ -3,9 +3,10 @@
 //!
 //! Every decision goes through [`Escalator::open_incident`] or [`Escalator::apply`]:
 //! under one async mutex it loads the incident, asks the engine with the live policy,
-//! the absences and the clock's time, commits the outcome to the store (flushed to disk)
-//! and wakes the scheduler and the dispatcher. Nothing is delivered or answered before
-//! the decision is on disk. [`Escalator::run`] drives the scheduler and the dispatcher
+//! the absences and the clock's time and writes the outcome to the store; then, with the
+//! mutex released, it waits for the flush that puts the outcome on disk (one flush for
+//! all decisions made meanwhile) and wakes the scheduler and the dispatcher. Nothing is
+//! delivered or answered before the decision is on disk. [`Escalator::run`] drives the scheduler and the dispatcher
 //! until shutdown.
 
 mod dispatcher;
@@ -21,7 +22,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
-use tokio::sync::{watch, Mutex, Notify};
+use tokio::sync::{watch, Mutex, MutexGuard, Notify};
 use tracing::{debug, error, info, warn};
 
 use crate::config::export::PolicySource;
@@ -32,9 +33,9 @@ use crate::engine::{
     Timestamp,
 };
 use crate::knowledge::KnowledgeBase;
-use crate::metrics::{Metrics, OutboxGauge};
+use crate::metrics::{Metrics, StoreGauge};
 use crate::ports::{Chat, Clock};
-use crate::store::{Change, CommitResult, DedupeKey, Store, StoreError};
+use crate::store::{Change, DedupeKey, Store, StoreError, WriteResult};
 
 /// How long inbound event keys are remembered by default: longer than Slack's last
 /// redelivery of an unacknowledged event.
@@ -89,6 +90,8 @@ pub struct Escalator {
     outbox_changed: Notify,
     dedupe_ttl: Duration,
     knowledge: std::sync::Mutex<Option<Arc<KnowledgeBase>>>,
+    /// Fix notes are indexed one at a time (see `index_fix_note`).
+    indexing: Arc<std::sync::Mutex<()>>,
     metrics: Metrics,
     is_running: AtomicBool,
     /// How long a stop waits for deliveries under way, in milliseconds.
@@ -120,6 +123,7 @@ impl Escalator {
             outbox_changed: Notify::new(),
             dedupe_ttl,
             knowledge: std::sync::Mutex::new(None),
+            indexing: Arc::default(),
             metrics: Metrics::default(),
             is_running: AtomicBool::new(false),
             shutdown_grace_ms: AtomicU64::new(DEFAULT_SHUTDOWN_GRACE.as_millis() as u64),
@@ -172,13 +176,15 @@ impl Escalator {
         Ok(())
     }
 
-    /// The outbox's depth and the age of its oldest entry, for `/metrics`.
-    pub fn outbox_gauge(&self) -> Result<OutboxGauge, RuntimeError> {
+    /// The outbox's depth, the age of its oldest entry and the store's flushes, for
+    /// `/metrics`.
+    pub fn store_gauge(&self) -> Result<StoreGauge, RuntimeError> {
         let (depth, oldest) = self.store.outbox_summary()?;
         let age = oldest.map_or(Duration::ZERO, |at| until(self.clock.now(), at));
-        Ok(OutboxGauge {
+        Ok(StoreGauge {
             depth,
             oldest_age_seconds: age.as_secs_f64(),
+            flushes: self.store.flushes(),
         })
     }
 
@@ -206,7 +212,7 @@ impl Escalator {
         request: OpenRequest,
         dedupe: Option<String>,
     ) -> Result<Opened, RuntimeError> {
-        let _decision = self.decisions.lock().await;
+        let decision_lock = self.decisions.lock().await;
         let now = self.clock.now();
         self.check_duplicate(dedupe.as_deref(), now)?;
 
@@ -225,8 +231,9 @@ impl Escalator {
                 .effects
                 .push(Effect::ShowRelatedFixes { fixes: related });
         }
-        let decision = self.commit(outcome, dedupe, now).await?;
-        self.metrics.record_incident(None, &decision.incident);
+        let decision = self
+            .commit(decision_lock, None, outcome, dedupe, now)
+            .await?;
         info!(
             incident_id = %decision.incident.id,
             severity = %decision.incident.severity,
@@ -244,7 +251,7 @@ impl Escalator {
         intent: Intent,
         dedupe: Option<String>,
     ) -> Result<Applied, RuntimeError> {
-        let _decision = self.decisions.lock().await;
+        let decision_lock = self.decisions.lock().await;
         let now = self.clock.now();
         self.check_duplicate(dedupe.as_deref(), now)?;
 
@@ -273,11 +280,12 @@ impl Escalator {
                 effects: Vec::new(),
             });
         }
-        let decision = self.commit(outcome, dedupe, now).await?;
+        let decision = self
+            .commit(decision_lock, Some(&before), outcome, dedupe, now)
+            .await?;
         if decision.incident.fix_note != before.fix_note {
             self.index_fix_note(&decision.incident).await;
         }
-        self.record(&before, &decision.incident);
         if decision.incident.state != before.state {
             info!(
                 incident_id = %id,
@@ -292,9 +300,10 @@ impl Escalator {
     }
 
     /// Moves the incident gauges and times a first acknowledgement.
-    fn record(&self, before: &Incident, after: &Incident) {
-        self.metrics.record_incident(Some(before), after);
-        if let (None, Some(acknowledged_at)) = (before.acknowledged_at, after.acknowledged_at) {
+    fn record(&self, before: Option<&Incident>, after: &Incident) {
+        self.metrics.record_incident(before, after);
+        let acknowledged_before = before.and_then(|before| before.acknowledged_at);
+        if let (None, Some(acknowledged_at)) = (acknowledged_before, after.acknowledged_at) {
             self.metrics
                 .record_acknowledgement(until(acknowledged_at, after.opened_at));
         }
@@ -311,8 +320,19 @@ impl Escalator {
         }
     }
 
+    /// Writes the decision under the decision lock, lets the next decision go, then
+    /// waits until the decision is on disk (group commit: decisions made together share
+    /// a flush). A later decision may build on this one before it is on disk; its own
+    /// flush then covers both, and sled's log keeps writes in order, so a crash never
+    /// keeps the later one without the earlier. The dispatcher reads only what is on
+    /// disk, and the caller answers only once this returns.
+    ///
+    /// The incident gauges move (from `before`, if the incident existed) as the decision
+    /// is written, under the lock, so they always add up to what the store holds.
     async fn commit(
         &self,
+        decision_lock: MutexGuard<'_, ()>,
+        before: Option<&Incident>,
         outcome: Outcome,
         dedupe: Option<String>,
         now: Timestamp,
@@ -331,34 +351,39 @@ impl Escalator {
             timeline: change.timeline.clone(),
             effects: change.effects.clone(),
         };
-        let committed = match self.store.commit(change).await {
-            Ok(committed) => committed,
-            Err(error) => {
-                if self.store.is_writable() {
-                    return Err(error.into());
-                }
-                // Whatever the first failure said, the outcome for the user is the same:
-                // nothing was stored, and nothing more will be until writes work again.
-                self.metrics.record_store_writable(false);
-                self.metrics.record_not_stored();
-                return Err(StoreError::Unwritable {
-                    dir: self.store.dir().to_owned(),
-                }
-                .into());
-            }
-        };
-        match committed {
-            CommitResult::Duplicate => {
+        let written = match self.store.write(&change) {
+            Ok(WriteResult::Written(written)) => written,
+            Ok(WriteResult::Duplicate) => {
                 self.metrics.record_dedupe_hit();
                 return Err(RuntimeError::Duplicate);
             }
-            CommitResult::Committed => {}
+            Err(error) => return Err(self.not_stored(error)),
+        };
+        self.record(before, &decision.incident);
+        drop(decision_lock);
+        if let Err(error) = self.store.flush_written(written).await {
+            return Err(self.not_stored(error));
         }
         self.timers_changed.notify_one();
         if !decision.effects.is_empty() {
             self.outbox_changed.notify_one();
         }
         Ok(decision)
+    }
+
+    /// The error for a decision the store did not take.
+    fn not_stored(&self, error: StoreError) -> RuntimeError {
+        if self.store.is_writable() {
+            return error.into();
+        }
+        // Whatever the first failure said, the outcome for the user is the same: nothing
+        // was stored, and nothing more will be until writes work again.
+        self.metrics.record_store_writable(false);
+        self.metrics.record_not_stored();
+        StoreError::Unwritable {
+            dir: self.store.dir().to_owned(),
+        }
+        .into()
     }
 
     /// Runs the scheduler and the outbox dispatcher until `shutdown` completes. Overdue

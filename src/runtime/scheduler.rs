@@ -2,13 +2,15 @@
 //! incident whose timer is due.
 //!
 //! Timers live in the store's index, so after a restart the overdue ones are simply due
-//! now; each fires once (see `defer_missed_schedule`). A commit that adds an earlier
+//! now; each fires once (see `defer_missed_schedule`), many at a time so that their
+//! decisions share flushes. A commit that adds an earlier
 //! timer wakes the scheduler through a `Notify`. Expired dedupe keys are purged on the
 //! side, every [`PURGE_EVERY`].
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::future::join_all;
 use tokio::sync::watch;
 use tracing::{debug, error, warn};
 
@@ -17,6 +19,11 @@ use crate::engine::{IncidentId, Intent, Timestamp};
 
 /// How often expired dedupe keys are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(10 * 60);
+
+/// How many due timers fire together. Their decisions are still made one at a time,
+/// but they share flushes, so a backlog after a restart is cleared in a fraction of
+/// the time one flush per timer would take.
+const FIRING_AT_ONCE: usize = 32;
 
 /// How long to wait before trying again after the store failed.
 const STORE_RETRY: Duration = Duration::from_secs(1);
@@ -58,11 +65,13 @@ impl Escalator {
     ) -> Result<Option<Duration>, RuntimeError> {
         let now = self.clock.now();
         let mut has_fired = true;
-        for id in self.store.due_timers(now)? {
+        let due = self.store.due_timers(now)?;
+        for batch in due.chunks(FIRING_AT_ONCE) {
             if *stopped.borrow() {
                 return Ok(None);
             }
-            has_fired &= self.fire(id, now).await;
+            let fired = join_all(batch.iter().map(|id| self.fire(*id, now))).await;
+            has_fired &= fired.into_iter().all(|fired| fired);
         }
         let next = self.store.earliest_timer()?;
         let wait = next.map(|due| until(due, self.clock.now()));

@@ -37,7 +37,7 @@ use std::fs::DirBuilder;
 use std::io;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use serde::{Deserialize, Serialize};
@@ -222,6 +222,25 @@ pub enum CommitResult {
     Duplicate,
 }
 
+/// What [`Store::write`] did.
+#[derive(Debug, PartialEq, Eq)]
+#[must_use = "a written change is on disk only once it is flushed"]
+pub enum WriteResult {
+    /// The change is in the database's memory; [`Store::flush_written`] puts it on disk.
+    Written(Written),
+    /// The dedupe key was seen before and is still remembered; nothing was written.
+    Duplicate,
+}
+
+/// A change written to the database's memory and not yet known to be on disk: its place
+/// in the order of writes, and which opening of the database took it.
+#[derive(Debug, PartialEq, Eq)]
+#[must_use = "a written change is on disk only once it is flushed"]
+pub struct Written {
+    ticket: u64,
+    generation: u64,
+}
+
 /// An effect waiting to be delivered.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxEntry {
@@ -328,12 +347,28 @@ struct Shared {
     has_failed_write: AtomicBool,
     /// The high-water mark, written after each successful flush.
     watermark: std::sync::Mutex<Option<Watermark>>,
+    /// Group commit: one flush at a time, and whoever flushes next flushes for everyone
+    /// who wrote meanwhile.
+    flush_gate: tokio::sync::Mutex<()>,
+    /// The last ticket handed out; a write takes one once it is in memory.
+    last_ticket: AtomicU64,
+    /// Every write whose ticket is at most this one is on disk.
+    durable_ticket: AtomicU64,
+    /// Outbox entries below this sequence number are on disk.
+    durable_outbox: AtomicU64,
+    /// Flushes done so far.
+    flushes: AtomicU64,
+    /// How many times the database was opened in this process; a write to an earlier
+    /// opening is lost with it.
+    generations: AtomicU64,
 }
 
 /// sled's handle and its trees.
 struct OpenDb {
     db: sled::Db,
     trees: Trees,
+    /// Which opening of the folder this is (see `Shared::generations`).
+    generation: u64,
 }
 
 /// Why a transaction gave up (as opposed to a storage failure).
@@ -349,7 +384,7 @@ impl Store {
     /// store if there is none.
     pub fn open(dir: &Path, options: StoreOptions) -> Result<Store, StoreError> {
         create_private_folder(dir)?;
-        let open = open_db(dir, options)?;
+        let open = open_db(dir, options, 0)?;
         let mark = Watermark::read(dir);
         let store = Store {
             dir: dir.to_owned(),
@@ -358,9 +393,17 @@ impl Store {
                 current: RwLock::new(Some(Arc::new(open))),
                 has_failed_write: AtomicBool::new(false),
                 watermark: std::sync::Mutex::new(mark),
+                flush_gate: tokio::sync::Mutex::new(()),
+                last_ticket: AtomicU64::new(0),
+                durable_ticket: AtomicU64::new(0),
+                durable_outbox: AtomicU64::new(0),
+                generations: AtomicU64::new(0),
+                flushes: AtomicU64::new(0),
             }),
         };
         store.check_schema()?;
+        // What was read from disk is on disk.
+        store.raise_durable_outbox(store.counters()?);
         Ok(store)
     }
 
@@ -413,15 +456,54 @@ impl Store {
     }
 
     /// Writes all buffered changes to disk and waits until they are there.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        let written = self.written(self.db()?.generation);
+        self.flush_written(written).await
+    }
+
+    /// How many flushes to disk this store made since it was opened.
+    pub fn flushes(&self) -> u64 {
+        self.shared.flushes.load(Ordering::Relaxed)
+    }
+
+    /// Takes the next ticket for a write to the opening `generation` that is now in memory.
+    fn written(&self, generation: u64) -> Written {
+        Written {
+            ticket: self.shared.last_ticket.fetch_add(1, Ordering::SeqCst) + 1,
+            generation,
+        }
+    }
+
+    /// Waits until `written` is on disk: group commit. Flushes run one at a time; a
+    /// write that waited while another flush ran is often on disk already when its turn
+    /// comes, and otherwise its flush takes every write made until then. So many
+    /// decisions made together cost one flush between them rather than one each.
     ///
     /// The flush runs on tokio's blocking pool rather than sled's `flush_async`: tokio's
     /// paused test clock does not jump ahead while a blocking task runs, but would while
     /// waiting on sled's own thread, which would move virtual time during every commit.
-    pub async fn flush(&self) -> Result<(), StoreError> {
+    pub async fn flush_written(&self, written: Written) -> Result<(), StoreError> {
+        let _gate = self.shared.flush_gate.lock().await;
+        if self.db()?.generation != written.generation {
+            // The database was reopened after a failed write: what was only in the
+            // memory of the earlier opening is gone.
+            return Err(StoreError::Unwritable {
+                dir: self.dir.clone(),
+            });
+        }
+        if self.shared.durable_ticket.load(Ordering::SeqCst) >= written.ticket {
+            return Ok(());
+        }
+        // Every ticket up to this one was taken after its write, so the flush covers it.
+        let covered = self.shared.last_ticket.load(Ordering::SeqCst);
         let store = self.clone();
         tokio::task::spawn_blocking(move || store.flush_now())
             .await
-            .map_err(|_| StoreError::FlushInterrupted)?
+            .map_err(|_| StoreError::FlushInterrupted)??;
+        self.shared
+            .durable_ticket
+            .fetch_max(covered, Ordering::SeqCst);
+        Ok(())
     }
 
     /// Flushes on this thread, then moves the high-water mark up.
@@ -436,10 +518,19 @@ impl Store {
             return Err(self.failed_write(error.into()));
         }
         drop(db);
+        self.shared.flushes.fetch_add(1, Ordering::Relaxed);
         if let Ok(counters) = counters {
+            self.raise_durable_outbox(counters);
             self.raise_watermark(counters);
         }
         Ok(())
+    }
+
+    /// Records that the outbox entries `counters` count are on disk.
+    fn raise_durable_outbox(&self, counters: Counters) {
+        self.shared
+            .durable_outbox
+            .fetch_max(counters.next_outbox_seq, Ordering::SeqCst);
     }
 
     /// Whether writes work. False from the first failed write (a full disk, a file size
@@ -477,6 +568,8 @@ impl Store {
     /// show the change whose write failed (nobody was told it was done); the reopen reads
     /// back only what is on disk.
     pub async fn reopen(&self) -> Result<(), StoreError> {
+        // No flush may run on the new opening for a write made to the old one.
+        let _gate = self.shared.flush_gate.lock().await;
         let store = self.clone();
         tokio::task::spawn_blocking(move || store.reopen_now())
             .await
@@ -519,7 +612,8 @@ impl Store {
                 }
             }
         }
-        *current = Some(Arc::new(open_db(&self.dir, self.options)?));
+        let generation = self.shared.generations.fetch_add(1, Ordering::SeqCst) + 1;
+        *current = Some(Arc::new(open_db(&self.dir, self.options, generation)?));
         Ok(())
     }
 
@@ -602,6 +696,20 @@ impl Store {
     /// Writes one decision atomically and flushes it to disk. If the dedupe key is
     /// remembered and unexpired, writes nothing and returns [`CommitResult::Duplicate`].
     pub async fn commit(&self, change: Change) -> Result<CommitResult, StoreError> {
+        match self.write(&change)? {
+            WriteResult::Written(written) => {
+                self.flush_written(written).await?;
+                Ok(CommitResult::Committed)
+            }
+            WriteResult::Duplicate => Ok(CommitResult::Duplicate),
+        }
+    }
+
+    /// Writes one decision atomically to the database's memory, for
+    /// [`Store::flush_written`] to put on disk. Later reads see it at once; a crash
+    /// before the flush loses it. If the dedupe key is remembered and unexpired, writes
+    /// nothing and returns [`WriteResult::Duplicate`].
+    pub fn write(&self, change: &Change) -> Result<WriteResult, StoreError> {
         self.check_writable()?;
         let incident_json = encode("incident", &change.incident)?;
         let entries = change
@@ -675,12 +783,10 @@ impl Store {
             });
 
         match result {
-            Ok(()) => {}
-            Err(TransactionError::Abort(Abort::Duplicate)) => return Ok(CommitResult::Duplicate),
-            Err(error) => return Err(self.failed_write(transaction_error(error))),
+            Ok(()) => Ok(WriteResult::Written(self.written(db.generation))),
+            Err(TransactionError::Abort(Abort::Duplicate)) => Ok(WriteResult::Duplicate),
+            Err(error) => Err(self.failed_write(transaction_error(error))),
         }
-        self.flush().await?;
-        Ok(CommitResult::Committed)
     }
 
     /// Whether `key` is remembered and unexpired at `now`.
@@ -831,17 +937,31 @@ impl Store {
         Ok(entries)
     }
 
-    /// The queued effects after sequence number `after` (all of them for `None`), in
-    /// order; the dispatcher reads only what was queued since it last looked.
-    pub fn outbox_after(&self, after: Option<u64>) -> Result<Vec<(u64, OutboxEntry)>, StoreError> {
-        let Some(after) = after else {
-            return self.outbox();
+    /// The queued effects after sequence number `after` (all of them for `None`) that
+    /// are on disk, in order; the dispatcher reads only what was queued since it last
+    /// looked, and never sends what a crash could still undo.
+    pub fn durable_outbox_after(
+        &self,
+        after: Option<u64>,
+    ) -> Result<Vec<(u64, OutboxEntry)>, StoreError> {
+        let start = match after {
+            None => 0,
+            Some(after) => match after.checked_add(1) {
+                Some(start) => start,
+                None => return Ok(Vec::new()),
+            },
         };
-        let Some(start) = after.checked_add(1) else {
+        let end = self.shared.durable_outbox.load(Ordering::SeqCst);
+        if start >= end {
             return Ok(Vec::new());
-        };
+        }
         let mut entries = Vec::new();
-        for item in self.db()?.trees.outbox.range(keys::seq(start)..) {
+        for item in self
+            .db()?
+            .trees
+            .outbox
+            .range(keys::seq(start)..keys::seq(end))
+        {
             let (key, value) = item?;
             if let Some(seq) = keys::read_u64(&key) {
                 entries.push((seq, decode("outbox", &value)?));
@@ -1126,7 +1246,7 @@ const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
 /// sled frees some parts of a closed database a moment after the last handle is dropped
 /// (epoch-based reclamation), the folder's lock among them, so a reopen in the same
 /// process can briefly find it held; a held lock is tried again for [`LOCK_PATIENCE`].
-fn open_db(dir: &Path, options: StoreOptions) -> Result<OpenDb, StoreError> {
+fn open_db(dir: &Path, options: StoreOptions, generation: u64) -> Result<OpenDb, StoreError> {
     let started = std::time::Instant::now();
     let db = loop {
         let opened = sled::Config::new()
@@ -1142,7 +1262,11 @@ fn open_db(dir: &Path, options: StoreOptions) -> Result<OpenDb, StoreError> {
         }
     };
     let trees = Trees::open(&db)?;
-    Ok(OpenDb { db, trees })
+    Ok(OpenDb {
+        db,
+        trees,
+        generation,
+    })
 }
 
 fn open_error(dir: &Path, error: sled::Error) -> StoreError {
