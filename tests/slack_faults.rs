@@ -7,18 +7,14 @@ mod support;
 
 use std::time::Duration;
 
-use escalator::workspace::{Fault, FaultRule, WorkspaceOptions};
+use escalator::workspace::{Fault, FaultRule};
 use support::*;
 
 /// Longer than the bot's delivery deadline (20 s) plus a retry.
 const LONG_PATIENCE: Duration = Duration::from_secs(45);
 
 /// One step, no re-page within the test: every page seen is the first.
-const SLOW: Timing = Timing {
-    ack_seconds: 120,
-    repages: 0,
-    repage_seconds: 0,
-};
+const SLOW: Timing = Timing::no_repage(120);
 
 async fn started(
     timing: Timing,
@@ -27,26 +23,7 @@ async fn started(
     tempfile::TempDir,
     BotProcess,
 ) {
-    let workspace = workspace(WorkspaceOptions {
-        redelivery_timeout: None,
-        ..WorkspaceOptions::default()
-    })
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(
-        dir.path(),
-        &workspace.api_base_url(),
-        "socket",
-        "127.0.0.1:0",
-        timing,
-    );
-    let bot = spawn_bot(&config, &dir.path().join("bot.log"));
-    assert!(
-        workspace.wait_for_connections(1, PATIENCE).await,
-        "the bot never connected; log:\n{}",
-        bot.log_text()
-    );
-    (workspace, dir, bot)
+    started_with(no_redelivery(), timing).await
 }
 
 fn answered_with(
@@ -161,6 +138,16 @@ async fn reconnected(
     );
 }
 
+/// A new incident is answered in the command's ack and Alice gets its DM page.
+async fn a_new_incident_is_taken_and_paged(workspace: &escalator::workspace::SlackWorkspace) {
+    let ack = workspace
+        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
+        .await
+        .unwrap();
+    assert!(ack.payload.unwrap().to_string().contains("INC-1"));
+    expect(workspace, "the DM page", |ws| ws.dms(ALICE).len() == 1).await;
+}
+
 #[tokio::test]
 async fn a_dropped_socket_is_reopened_and_commands_still_work() {
     let (workspace, _dir, bot) = started(SLOW).await;
@@ -168,12 +155,7 @@ async fn a_dropped_socket_is_reopened_and_commands_still_work() {
     assert!(workspace.drop_connections() >= 1);
     reconnected(&workspace, &bot, opened).await;
 
-    let ack = workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
-    assert!(ack.payload.unwrap().to_string().contains("INC-1"));
-    expect(&workspace, "the DM page", |ws| ws.dms(ALICE).len() == 1).await;
+    a_new_incident_is_taken_and_paged(&workspace).await;
 }
 
 #[tokio::test]
@@ -185,12 +167,7 @@ async fn disconnect_frames_of_either_reason_are_followed_by_a_new_connection() {
         reconnected(&workspace, &bot, opened).await;
     }
 
-    let ack = workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
-    assert!(ack.payload.unwrap().to_string().contains("INC-1"));
-    expect(&workspace, "the DM page", |ws| ws.dms(ALICE).len() == 1).await;
+    a_new_incident_is_taken_and_paged(&workspace).await;
 }
 
 #[tokio::test]
