@@ -571,33 +571,6 @@ async fn an_unknown_incident_channel_is_reported_to_the_admins() {
 }
 
 #[tokio::test]
-async fn the_discord_demo_plays_the_whole_flow() {
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_escalator"))
-        .args(["demo", "--platform", "discord"])
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        stdout.contains("a local Discord server on http://127.0.0.1:"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("bot → forum post in #knowledge: Fix note: INC-1"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("INC-1 is closed, fix note captured."),
-        "{stdout}"
-    );
-}
-
-#[tokio::test]
 async fn a_command_in_the_thread_acts_on_its_incident_and_a_refused_token_falls_back() {
     let (ws, _dir, bot) = started(INCIDENTS).await;
     let interaction = open(&ws, "Invoices are not sent");
