@@ -597,11 +597,7 @@ async fn a_lasting_platform_error_is_reported_to_admins_in_plain_words() {
         .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
         .await
         .unwrap();
-    expect(&workspace, "the admin's alert", |ws| {
-        !ws.dms(CAROL).is_empty()
-    })
-    .await;
-    let alert = workspace.dms(CAROL)[0].text.clone();
+    let alert = first_admin_alert(&workspace).await;
     assert!(alert.contains("INC-1"), "{alert}");
     assert!(alert.contains("not_in_channel"), "{alert}");
     // Paging goes on by direct message even though the channel refuses the bot.
@@ -610,14 +606,11 @@ async fn a_lasting_platform_error_is_reported_to_admins_in_plain_words() {
 
 #[tokio::test]
 async fn a_mention_in_the_thread_acts_on_its_incident_and_a_reaction_resolves() {
-    let workspace = workspace(WorkspaceOptions {
+    let options = WorkspaceOptions {
         send_app_mentions: true,
         ..no_redelivery()
-    })
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = socket_config(&workspace, dir.path(), Timing::no_repage(60));
-    let _bot = spawn_connected(&workspace, &config, &dir.path().join("bot.log")).await;
+    };
+    let (workspace, _dir, _bot) = started_with(options, Timing::no_repage(60)).await;
 
     workspace
         .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")

@@ -70,11 +70,7 @@ async fn a_lasting_5xx_is_reported_to_admins_and_the_page_follows_when_it_ends()
         .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
         .await
         .unwrap();
-    expect(&workspace, "the admin's alert", |ws| {
-        !ws.dms(CAROL).is_empty()
-    })
-    .await;
-    let alert = workspace.dms(CAROL)[0].text.clone();
+    let alert = first_admin_alert(&workspace).await;
     assert!(alert.contains("INC-1"), "{alert}");
     assert!(alert.contains("keeps failing"), "{alert}");
     assert!(alert.contains("nothing is lost"), "{alert}");

@@ -360,6 +360,15 @@ pub async fn expect(
     );
 }
 
+/// Waits for a direct message to the admin Carol and returns the first one's text.
+pub async fn first_admin_alert(workspace: &SlackWorkspace) -> String {
+    expect(workspace, "the admin's alert", |ws| {
+        !ws.dms(CAROL).is_empty()
+    })
+    .await;
+    workspace.dms(CAROL)[0].text.clone()
+}
+
 /// The incident's root message in the incident channel.
 pub fn root(workspace: &SlackWorkspace) -> Option<ChannelMessage> {
     workspace
