@@ -223,10 +223,7 @@ fn incident_thread(
 #[tokio::test]
 async fn a_retried_event_is_processed_once() {
     let (workspace, _dir, _bot) = started(Timing::no_repage(60)).await;
-    workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
+    report_checkout_down(&workspace).await;
     expect(&workspace, "the root message", |ws| root(ws).is_some()).await;
     let root_message = root(&workspace).unwrap();
 
@@ -259,10 +256,7 @@ async fn a_rate_limited_page_is_retried_after_the_wait_and_sent_once() {
     .times(1);
     workspace.inject(dm_channel_posts);
     let started = Instant::now();
-    workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
+    report_checkout_down(&workspace).await;
     // The root message and the DM page go out at once, in their own lanes; whichever
     // is first gets the 429, and waits the second it asks for.
     expect(&workspace, "the DM page and the root message", |ws| {
@@ -296,10 +290,7 @@ async fn after_a_crash_the_pending_repage_fires_once_on_restart() {
     let config = socket_config(&workspace, dir.path(), timing);
     let mut bot = spawn_connected(&workspace, &config, &dir.path().join("first.log")).await;
 
-    workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
+    report_checkout_down(&workspace).await;
     expect(&workspace, "the first page", |ws| ws.dms(ALICE).len() == 1).await;
     let paged_at = Instant::now();
     // Give the bot a moment to record the delivery: a crash between sending a message
@@ -391,10 +382,7 @@ async fn a_missing_token_is_named_and_exits_2() {
 #[tokio::test]
 async fn tokens_never_reach_the_logs() {
     let (workspace, _dir, mut bot) = started(Timing::QUICK).await;
-    workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
+    report_checkout_down(&workspace).await;
     expect(&workspace, "the first page", |ws| ws.dms(ALICE).len() == 1).await;
     let status = bot.terminate().await;
     assert!(
@@ -593,10 +581,7 @@ async fn a_lasting_platform_error_is_reported_to_admins_in_plain_words() {
     let config = socket_config(&workspace, dir.path(), Timing::QUICK);
     let _bot = spawn_connected(&workspace, &config, &dir.path().join("bot.log")).await;
 
-    workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
+    report_checkout_down(&workspace).await;
     let alert = first_admin_alert(&workspace).await;
     assert!(alert.contains("INC-1"), "{alert}");
     assert!(alert.contains("not_in_channel"), "{alert}");
@@ -612,10 +597,7 @@ async fn a_mention_in_the_thread_acts_on_its_incident_and_a_reaction_resolves() 
     };
     let (workspace, _dir, _bot) = started_with(options, Timing::no_repage(60)).await;
 
-    workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
+    report_checkout_down(&workspace).await;
     expect(&workspace, "the root message", |ws| root(ws).is_some()).await;
     let root_ts = root(&workspace).unwrap().ts;
 
@@ -688,10 +670,7 @@ async fn a_very_long_summary_is_kept_and_cut_to_slacks_limits_in_messages() {
 #[tokio::test]
 async fn a_second_acknowledge_click_is_told_who_owns_the_incident() {
     let (workspace, _dir, _bot) = started(Timing::no_repage(60)).await;
-    workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
+    report_checkout_down(&workspace).await;
     expect(&workspace, "the DM page", |ws| ws.dms(ALICE).len() == 1).await;
     let page = workspace.dms(ALICE)[0].clone();
 

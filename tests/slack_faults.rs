@@ -43,10 +43,7 @@ async fn pages_refused_with_5xx_are_delivered_once_slack_answers_again() {
     let (workspace, _dir, _bot) = started(SLOW).await;
     workspace.inject(FaultRule::new("chat.postMessage", Fault::Status(503)).times(2));
 
-    workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
+    report_checkout_down(&workspace).await;
     // The DM page and the root message go in separate lanes, in either order.
     expect(&workspace, "the DM page and the root message", |ws| {
         ws.dms(ALICE).len() == 1 && root(ws).is_some()
@@ -66,10 +63,7 @@ async fn a_lasting_5xx_is_reported_to_admins_and_the_page_follows_when_it_ends()
             .for_channel(INCIDENTS),
     );
 
-    workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
+    report_checkout_down(&workspace).await;
     let alert = first_admin_alert(&workspace).await;
     assert!(alert.contains("INC-1"), "{alert}");
     assert!(alert.contains("keeps failing"), "{alert}");
@@ -99,10 +93,7 @@ async fn a_slack_that_stops_answering_is_given_up_on_and_the_page_retried() {
             .for_user(ALICE),
     );
 
-    workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
+    report_checkout_down(&workspace).await;
     assert!(
         workspace
             .wait_until(LONG_PATIENCE, |ws| !ws.dms(ALICE).is_empty())
@@ -175,10 +166,7 @@ async fn a_person_who_cannot_get_dms_is_reported_and_the_deputy_is_still_paged()
             .for_user(ALICE),
     );
 
-    workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
+    report_checkout_down(&workspace).await;
     expect(&workspace, "the admin's alert", |ws| {
         ws.dms(CAROL)
             .iter()

@@ -360,6 +360,14 @@ pub async fn expect(
     );
 }
 
+/// The reporter escalates "sev1 Checkout is down" from #payments.
+pub async fn report_checkout_down(workspace: &SlackWorkspace) {
+    workspace
+        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
+        .await
+        .unwrap();
+}
+
 /// Waits for a direct message to the admin Carol and returns the first one's text.
 pub async fn first_admin_alert(workspace: &SlackWorkspace) -> String {
     expect(workspace, "the admin's alert", |ws| {
