@@ -51,13 +51,7 @@ const TIMING: Timing = Timing {
 };
 
 fn config_in(dir: &Path, workspace: &SlackWorkspace, grace: Option<&str>) -> PathBuf {
-    let config = write_config(
-        dir,
-        &workspace.api_base_url(),
-        "socket",
-        "127.0.0.1:0",
-        TIMING,
-    );
+    let config = socket_config(workspace, dir, TIMING);
     if let Some(grace) = grace {
         let settings = config.join("escalator.toml");
         let mut text = std::fs::read_to_string(&settings).unwrap();
@@ -75,13 +69,7 @@ async fn start(workspace: &SlackWorkspace, config: &Path, log: PathBuf) -> BotPr
             .await,
         "the previous bot's connection never closed"
     );
-    let bot = spawn_bot(config, &log);
-    assert!(
-        workspace.wait_for_connections(1, PATIENCE).await,
-        "the bot never connected; log:\n{}",
-        bot.log_text()
-    );
-    bot
+    spawn_connected(workspace, config, &log).await
 }
 
 fn open_store(dir: &Path) -> Store {
@@ -548,20 +536,20 @@ async fn a_page_posted_just_before_a_kill_is_not_sent_again() {
     );
 }
 
-/// SIGTERM while Slack is slow to take Alice's page: the grace is long enough, so the
-/// page goes out before the bot stops, and the next start does not send it again.
-#[tokio::test]
-async fn a_stop_lets_a_slow_delivery_finish_within_the_grace() {
+/// A bot with `grace` to finish its deliveries on stop, whose Slack holds Alice's page
+/// for `delay`; returns once the page is under way.
+async fn page_under_way_at_stop(
+    grace: &str,
+    delay: Duration,
+) -> (SlackWorkspace, tempfile::TempDir, PathBuf, BotProcess) {
     let workspace = workspace(options()).await;
     let dir = tempfile::tempdir().unwrap();
-    let config = config_in(dir.path(), &workspace, Some("20s"));
+    let config = config_in(dir.path(), &workspace, Some(grace));
     let alice_dm = dm_channel_of(&workspace, ALICE).await;
-    workspace.inject(
-        FaultRule::new("chat.postMessage", Fault::Delay(Duration::from_secs(2)))
-            .for_channel(&alice_dm),
-    );
+    workspace
+        .inject(FaultRule::new("chat.postMessage", Fault::Delay(delay)).for_channel(&alice_dm));
 
-    let mut bot = start(&workspace, &config, dir.path().join("first.log")).await;
+    let bot = start(&workspace, &config, dir.path().join("first.log")).await;
     workspace
         .slash_command(REPORTER, PAYMENTS, "sev1 Refunds are stuck")
         .await
@@ -571,6 +559,15 @@ async fn a_stop_lets_a_slow_delivery_finish_within_the_grace() {
     })
     .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
+    (workspace, dir, config, bot)
+}
+
+/// SIGTERM while Slack is slow to take Alice's page: the grace is long enough, so the
+/// page goes out before the bot stops, and the next start does not send it again.
+#[tokio::test]
+async fn a_stop_lets_a_slow_delivery_finish_within_the_grace() {
+    let (workspace, dir, config, mut bot) =
+        page_under_way_at_stop("20s", Duration::from_secs(2)).await;
     assert_eq!(first_pages(&workspace), 0, "the page is still under way");
     assert!(bot.terminate().await.success(), "{}", bot.log_text());
     assert_eq!(
@@ -590,25 +587,8 @@ async fn a_stop_lets_a_slow_delivery_finish_within_the_grace() {
 /// grace runs out, and the next start sends the page, once.
 #[tokio::test]
 async fn a_delivery_that_outlasts_the_grace_stays_in_the_outbox_for_the_next_start() {
-    let workspace = workspace(options()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = config_in(dir.path(), &workspace, Some("1s"));
-    let alice_dm = dm_channel_of(&workspace, ALICE).await;
-    workspace.inject(
-        FaultRule::new("chat.postMessage", Fault::Delay(Duration::from_secs(60)))
-            .for_channel(&alice_dm),
-    );
-
-    let mut bot = start(&workspace, &config, dir.path().join("first.log")).await;
-    workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Refunds are stuck")
-        .await
-        .unwrap();
-    expect(&workspace, "the page under way", |ws| {
-        ws.calls_to("conversations.open").len() > 1
-    })
-    .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (workspace, dir, config, mut bot) =
+        page_under_way_at_stop("1s", Duration::from_secs(60)).await;
     // `terminate` fails the test unless the bot exits within ten seconds.
     assert!(bot.terminate().await.success(), "{}", bot.log_text());
     assert!(

@@ -1,21 +1,29 @@
-//! `escalator demo` runs the whole flow against the built-in workspace and exits 0.
+//! `escalator demo` runs the whole flow against the built-in workspace (Slack, or
+//! Discord with `--platform discord`) and exits 0.
 
+use std::ffi::OsStr;
 use std::process::Command;
 
-#[test]
-fn the_demo_plays_one_incident_from_report_to_fix_note() {
-    let data = tempfile::tempdir().unwrap();
+/// What `escalator demo ARGS` printed; fails the test unless it exits 0.
+fn demo(args: &[&OsStr]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_escalator"))
-        .args(["demo", "--data"])
-        .arg(data.path())
+        .arg("demo")
+        .args(args)
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),
         "{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    stdout
+}
+
+#[test]
+fn the_demo_plays_one_incident_from_report_to_fix_note() {
+    let data = tempfile::tempdir().unwrap();
+    let stdout = demo(&["--data".as_ref(), data.path().as_os_str()]);
     for line in [
         "/escalate sev1 Card payments fail with 502 at checkout",
         "INC-1 still needs an owner (reminder 1)",
@@ -42,4 +50,16 @@ fn the_demo_plays_one_incident_from_report_to_fix_note() {
         table.contains("INC-1") && table.contains("closed"),
         "{table}"
     );
+}
+
+#[test]
+fn the_discord_demo_plays_the_whole_flow() {
+    let stdout = demo(&["--platform".as_ref(), "discord".as_ref()]);
+    for line in [
+        "a local Discord server on http://127.0.0.1:",
+        "bot → forum post in #knowledge: Fix note: INC-1",
+        "INC-1 is closed, fix note captured.",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
+    }
 }

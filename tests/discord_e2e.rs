@@ -251,6 +251,14 @@ fn dms(ws: &DiscordWorkspace, user: &str) -> Vec<Posted> {
         .unwrap_or_default()
 }
 
+/// How many POSTs the bot sent to `path`.
+fn posts_to(ws: &DiscordWorkspace, path: &str) -> usize {
+    ws.calls()
+        .iter()
+        .filter(|call| call.method == "POST" && call.path == path)
+        .count()
+}
+
 /// The reply shown for `interaction`: its deferred response, edited.
 fn edited_reply(ws: &DiscordWorkspace, interaction_token_of: &str) -> Option<String> {
     ws.calls()
@@ -263,24 +271,23 @@ fn edited_reply(ws: &DiscordWorkspace, interaction_token_of: &str) -> Option<Str
         .map(|call| call.body["content"].as_str().unwrap_or_default().to_owned())
 }
 
-fn callback_type(ws: &DiscordWorkspace, interaction: &str) -> Option<u64> {
+/// The first interaction response to `interaction`: its path and body.
+fn callback(ws: &DiscordWorkspace, interaction: &str) -> Option<(String, serde_json::Value)> {
     ws.calls()
         .into_iter()
         .find(|call| {
             call.path
                 .starts_with(&format!("/interactions/{interaction}/"))
         })
-        .and_then(|call| call.body["type"].as_u64())
+        .map(|call| (call.path, call.body))
+}
+
+fn callback_type(ws: &DiscordWorkspace, interaction: &str) -> Option<u64> {
+    callback(ws, interaction).and_then(|(_, body)| body["type"].as_u64())
 }
 
 fn token_of(ws: &DiscordWorkspace, interaction: &str) -> Option<String> {
-    ws.calls()
-        .into_iter()
-        .find(|call| {
-            call.path
-                .starts_with(&format!("/interactions/{interaction}/"))
-        })
-        .and_then(|call| call.path.split('/').nth(3).map(str::to_owned))
+    callback(ws, interaction).and_then(|(path, _)| path.split('/').nth(3).map(str::to_owned))
 }
 
 async fn reply_to(ws: &DiscordWorkspace, bot: &Bot, interaction: &str) -> String {
@@ -325,6 +332,50 @@ fn open(ws: &DiscordWorkspace, summary: &str) -> String {
     )
 }
 
+/// Opens an incident, waits for the reply and the root message, and returns the root.
+async fn opened(ws: &DiscordWorkspace, bot: &Bot, summary: &str) -> Posted {
+    let interaction = open(ws, summary);
+    reply_to(ws, bot, &interaction).await;
+    expect(ws, bot, "the root message", |ws| root(ws).is_some()).await;
+    root(ws).unwrap()
+}
+
+/// Opens an incident and checks the reply names INC-1.
+async fn opens_the_first_incident(ws: &DiscordWorkspace, bot: &Bot, summary: &str) {
+    let interaction = open(ws, summary);
+    let reply = reply_to(ws, bot, &interaction).await;
+    assert!(reply.contains("INC-1"), "{reply}");
+}
+
+/// `user` presses Resolve on the root message and gets the reply.
+async fn resolve_by_button(ws: &DiscordWorkspace, bot: &Bot, user: &str, root_message: &Posted) {
+    let resolve = ws.click(user, root_message, "resolve:1");
+    reply_to(ws, bot, &resolve).await;
+}
+
+/// Waits for a direct message to the admin Carol that holds every one of `texts`.
+async fn expect_admin_alert(ws: &DiscordWorkspace, bot: &Bot, texts: &[&str]) {
+    expect(ws, bot, "the admin alert", |ws| {
+        dms(ws, CAROL)
+            .iter()
+            .any(|m| texts.iter().all(|text| m.text().contains(text)))
+    })
+    .await;
+}
+
+/// Waits for the bot to resume its session, and checks it did not identify again.
+async fn expect_resumed(ws: &DiscordWorkspace, bot: &Bot) {
+    expect(ws, bot, "a RESUME", |ws| {
+        !ws.sessions().1.is_empty() && ws.is_connected()
+    })
+    .await;
+    assert_eq!(
+        ws.sessions().0,
+        1,
+        "the bot identified again instead of resuming"
+    );
+}
+
 #[tokio::test]
 async fn the_whole_flow_from_escalation_to_fix_note() {
     let (ws, _dir, bot) = started(INCIDENTS).await;
@@ -362,12 +413,7 @@ async fn the_whole_flow_from_escalation_to_fix_note() {
     let root_message = root(&ws).unwrap();
     assert_eq!(root_message.button_ids(), ["ack:1", "resolve:1", "fix:1"]);
     let thread_path = format!("/channels/{INCIDENTS}/messages/{}/threads", root_message.id);
-    expect(&ws, &bot, "the thread", |ws| {
-        ws.calls()
-            .iter()
-            .any(|call| call.method == "POST" && call.path == thread_path)
-    })
-    .await;
+    expect(&ws, &bot, "the thread", |ws| posts_to(ws, &thread_path) > 0).await;
 
     // Alice is paged in the thread and by DM, re-paged, then her deputy Bob.
     expect(&ws, &bot, "the first page", |ws| dms(ws, ALICE).len() == 1).await;
@@ -411,12 +457,8 @@ async fn the_whole_flow_from_escalation_to_fix_note() {
         callback_type(ws, &fix) == Some(9)
     })
     .await;
-    let modal = ws
-        .calls()
-        .into_iter()
-        .find(|call| call.path.starts_with(&format!("/interactions/{fix}/")))
-        .unwrap();
-    assert_eq!(modal.body["data"]["custom_id"], "fix-note:1");
+    let modal = callback_body(&ws, &fix).unwrap();
+    assert_eq!(modal["data"]["custom_id"], "fix-note:1");
     let submit = ws.submit(
         BOB,
         INCIDENTS,
@@ -438,13 +480,7 @@ async fn the_whole_flow_from_escalation_to_fix_note() {
             .any(|m| m.text().contains("Rolled the setting back"))
     })
     .await;
-    let forum_posts = ws
-        .calls()
-        .into_iter()
-        .filter(|call| {
-            call.method == "POST" && call.path == format!("/channels/{KNOWLEDGE}/threads")
-        })
-        .count();
+    let forum_posts = posts_to(&ws, &format!("/channels/{KNOWLEDGE}/threads"));
     assert_eq!(forum_posts, 1);
 
     let log = bot.log_text();
@@ -458,29 +494,16 @@ async fn a_reconnect_resumes_the_session_and_events_still_arrive() {
     assert_eq!((identifies, resumes.len()), (1, 0));
 
     ws.reconnect();
-    expect(&ws, &bot, "a RESUME", |ws| {
-        !ws.sessions().1.is_empty() && ws.is_connected()
-    })
-    .await;
-    let (identifies, resumes) = ws.sessions();
-    assert_eq!(
-        identifies, 1,
-        "the bot identified again instead of resuming"
-    );
-    assert_eq!(resumes.len(), 1);
+    expect_resumed(&ws, &bot).await;
+    assert_eq!(ws.sessions().1.len(), 1);
 
-    let interaction = open(&ws, "Payments queue stuck after the reconnect");
-    let reply = reply_to(&ws, &bot, &interaction).await;
-    assert!(reply.contains("INC-1"), "{reply}");
+    opens_the_first_incident(&ws, &bot, "Payments queue stuck after the reconnect").await;
 }
 
 #[tokio::test]
 async fn a_removal_without_member_is_harmless_and_a_nameless_custom_emoji_acknowledges() {
     let (ws, _dir, bot) = started(INCIDENTS).await;
-    let interaction = open(&ws, "Refunds fail");
-    reply_to(&ws, &bot, &interaction).await;
-    expect(&ws, &bot, "the root message", |ws| root(ws).is_some()).await;
-    let root_message = root(&ws).unwrap();
+    let root_message = opened(&ws, &bot, "Refunds fail").await;
 
     // Taking back a reaction (no member in the event) changes nothing.
     ws.unreact(ALICE, &root_message, &Emoji::Unicode("👀".into()));
@@ -532,14 +555,8 @@ async fn a_429_is_waited_out_for_its_retry_after() {
         429,
         json!({"message": "You are being rate limited.", "retry_after": 0.4, "global": false}),
     );
-    let interaction = open(&ws, "Slow checkout");
-    reply_to(&ws, &bot, &interaction).await;
-    expect(&ws, &bot, "the root message", |ws| root(ws).is_some()).await;
-    let posts = ws
-        .calls()
-        .into_iter()
-        .filter(|call| call.method == "POST" && call.path == path)
-        .count();
+    opened(&ws, &bot, "Slow checkout").await;
+    let posts = posts_to(&ws, &path);
     assert_eq!(posts, 2, "one refused post and one retry");
     assert!(bot.log_text().contains("rate limited; waiting"));
 }
@@ -550,39 +567,7 @@ async fn an_unknown_incident_channel_is_reported_to_the_admins() {
     let interaction = open(&ws, "Nobody can log in");
     reply_to(&ws, &bot, &interaction).await;
     // Discord shows `unknown\_channel` as `unknown_channel`: user markup is escaped.
-    expect(&ws, &bot, "the admin alert", |ws| {
-        dms(ws, CAROL)
-            .iter()
-            .any(|m| m.text().contains("the platform answered unknown\\_channel"))
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn the_discord_demo_plays_the_whole_flow() {
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_escalator"))
-        .args(["demo", "--platform", "discord"])
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        stdout.contains("a local Discord server on http://127.0.0.1:"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("bot → forum post in #knowledge: Fix note: INC-1"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("INC-1 is closed, fix note captured."),
-        "{stdout}"
-    );
+    expect_admin_alert(&ws, &bot, &["the platform answered unknown\\_channel"]).await;
 }
 
 #[tokio::test]
@@ -641,12 +626,7 @@ async fn missing_access_is_reported_to_the_admins_in_plain_words() {
     );
     let interaction = open(&ws, "Payouts are late");
     reply_to(&ws, &bot, &interaction).await;
-    expect(&ws, &bot, "the admin alert", |ws| {
-        dms(ws, CAROL)
-            .iter()
-            .any(|m| m.text().contains("the platform answered missing\\_access"))
-    })
-    .await;
+    expect_admin_alert(&ws, &bot, &["the platform answered missing\\_access"]).await;
 }
 
 #[tokio::test]
@@ -671,12 +651,8 @@ async fn acknowledge_pressed_on_a_direct_message_page_hands_the_incident_over() 
 #[tokio::test]
 async fn a_text_knowledge_channel_gets_the_fix_note_as_a_message() {
     let (ws, _dir, bot) = started_with(INCIDENTS, KNOWLEDGE_TEXT).await;
-    let interaction = open(&ws, "Receipts are blank");
-    reply_to(&ws, &bot, &interaction).await;
-    expect(&ws, &bot, "the root message", |ws| root(ws).is_some()).await;
-    let root_message = root(&ws).unwrap();
-    let resolve = ws.click(ALICE, &root_message, "resolve:1");
-    reply_to(&ws, &bot, &resolve).await;
+    let root_message = opened(&ws, &bot, "Receipts are blank").await;
+    resolve_by_button(&ws, &bot, ALICE, &root_message).await;
     let submit = ws.submit(
         ALICE,
         INCIDENTS,
@@ -704,24 +680,14 @@ async fn a_text_knowledge_channel_gets_the_fix_note_as_a_message() {
 
 /// The body of the first interaction response to `interaction`.
 fn callback_body(ws: &DiscordWorkspace, interaction: &str) -> Option<serde_json::Value> {
-    ws.calls()
-        .into_iter()
-        .find(|call| {
-            call.path
-                .starts_with(&format!("/interactions/{interaction}/"))
-        })
-        .map(|call| call.body)
+    callback(ws, interaction).map(|(_, body)| body)
 }
 
 #[tokio::test]
 async fn the_edit_button_on_a_forum_post_edits_the_note_in_place_for_its_author_only() {
     let (ws, _dir, bot) = started(INCIDENTS).await;
-    let interaction = open(&ws, "Receipts are blank");
-    reply_to(&ws, &bot, &interaction).await;
-    expect(&ws, &bot, "the root message", |ws| root(ws).is_some()).await;
-    let root_message = root(&ws).unwrap();
-    let resolve = ws.click(ALICE, &root_message, "resolve:1");
-    reply_to(&ws, &bot, &resolve).await;
+    let root_message = opened(&ws, &bot, "Receipts are blank").await;
+    resolve_by_button(&ws, &bot, ALICE, &root_message).await;
     let fields = |fix: &'static str| {
         [
             ("summary", "Receipts rendered blank"),
@@ -787,13 +753,7 @@ async fn the_edit_button_on_a_forum_post_edits_the_note_in_place_for_its_author_
     let posts = ws.messages_in(KNOWLEDGE);
     assert_eq!(posts.len(), 1, "a second post");
     assert!(!posts[0].text().contains("Restored the variable name"));
-    let new_threads = ws
-        .calls()
-        .into_iter()
-        .filter(|call| {
-            call.method == "POST" && call.path == format!("/channels/{KNOWLEDGE}/threads")
-        })
-        .count();
+    let new_threads = posts_to(&ws, &format!("/channels/{KNOWLEDGE}/threads"));
     assert_eq!(new_threads, 1);
     expect(&ws, &bot, "the edit in the thread", |ws| {
         thread_count(ws, "edited the fix note of INC-1") == 1
@@ -814,12 +774,8 @@ async fn the_skip_subcommand_closes_a_resolved_incident_with_its_reason() {
     assert_eq!(skip["options"][0]["name"], "reason");
     assert_eq!(skip["options"][0]["required"], true);
 
-    let interaction = open(&ws, "Receipts are blank");
-    reply_to(&ws, &bot, &interaction).await;
-    expect(&ws, &bot, "the root message", |ws| root(ws).is_some()).await;
-    let root_message = root(&ws).unwrap();
-    let resolve = ws.click(ALICE, &root_message, "resolve:1");
-    reply_to(&ws, &bot, &resolve).await;
+    let root_message = opened(&ws, &bot, "Receipts are blank").await;
+    resolve_by_button(&ws, &bot, ALICE, &root_message).await;
     let skipped = ws.slash(
         ALICE,
         PAYMENTS,
@@ -853,13 +809,7 @@ async fn an_interaction_delivered_twice_acts_once_and_withdraws_the_second_respo
             .any(|call| call.method == "DELETE" && call.path.ends_with("/messages/@original"))
     })
     .await;
-    let opened = ws
-        .calls()
-        .into_iter()
-        .filter(|call| {
-            call.method == "POST" && call.path == format!("/channels/{INCIDENTS}/messages")
-        })
-        .count();
+    let opened = posts_to(&ws, &format!("/channels/{INCIDENTS}/messages"));
     assert_eq!(opened, 1, "the retried command opened a second incident");
 }
 
@@ -900,13 +850,7 @@ async fn a_root_posted_just_before_a_kill_is_returned_by_its_nonce_not_posted_ag
     .await;
     let roots = workspace.messages_in(INCIDENTS);
     assert_eq!(roots.len(), 1, "one root message; log:\n{}", bot.log_text());
-    let resent = workspace
-        .calls()
-        .iter()
-        .filter(|call| {
-            call.method == "POST" && call.path == format!("/channels/{INCIDENTS}/messages")
-        })
-        .count();
+    let resent = posts_to(&workspace, &format!("/channels/{INCIDENTS}/messages"));
     assert_eq!(
         resent, 2,
         "the restarted bot sent the root again, with its nonce"
@@ -942,21 +886,7 @@ async fn started_over_http(
             ),
         );
     std::fs::write(config.join("escalator.toml"), settings).unwrap();
-    let log = dir.path().join("bot.log");
-    let child = Command::new(env!("CARGO_BIN_EXE_escalator"))
-        .args(["run", "--config"])
-        .arg(&config)
-        .env("TEST_DISCORD_TOKEN", TOKEN)
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .expect("escalator starts");
-    let bot = Bot { child, log };
-    expect(&workspace, &bot, "the gateway session", |ws| {
-        ws.is_connected() && !ws.commands().is_empty()
-    })
-    .await;
+    let bot = spawn(&workspace, &config, dir.path().join("bot.log")).await;
     (workspace, dir, bot, port)
 }
 
@@ -1114,9 +1044,7 @@ async fn an_invalid_session_makes_the_bot_identify_again_and_events_still_arrive
     })
     .await;
 
-    let interaction = open(&ws, "Payments queue stuck after the new session");
-    let reply = reply_to(&ws, &bot, &interaction).await;
-    assert!(reply.contains("INC-1"), "{reply}");
+    opens_the_first_incident(&ws, &bot, "Payments queue stuck after the new session").await;
 }
 
 #[tokio::test]
@@ -1124,19 +1052,9 @@ async fn a_resumable_invalid_session_is_resumed_and_events_still_arrive() {
     let (ws, _dir, bot) = started(INCIDENTS).await;
 
     ws.invalidate_session(true);
-    expect(&ws, &bot, "a RESUME", |ws| {
-        !ws.sessions().1.is_empty() && ws.is_connected()
-    })
-    .await;
-    assert_eq!(
-        ws.sessions().0,
-        1,
-        "a resumable session was identified again"
-    );
+    expect_resumed(&ws, &bot).await;
 
-    let interaction = open(&ws, "Payments queue stuck after the invalid session");
-    let reply = reply_to(&ws, &bot, &interaction).await;
-    assert!(reply.contains("INC-1"), "{reply}");
+    opens_the_first_incident(&ws, &bot, "Payments queue stuck after the invalid session").await;
 }
 
 #[tokio::test]
@@ -1150,12 +1068,7 @@ async fn a_person_discord_will_not_let_the_bot_dm_is_reported_and_the_deputy_is_
 
     let interaction = open(&ws, "Refunds are stuck");
     reply_to(&ws, &bot, &interaction).await;
-    expect(&ws, &bot, "the admin alert", |ws| {
-        dms(ws, CAROL)
-            .iter()
-            .any(|m| m.text().contains("cannot\\_message\\_user") && m.text().contains("INC-1"))
-    })
-    .await;
+    expect_admin_alert(&ws, &bot, &["cannot\\_message\\_user", "INC-1"]).await;
     expect(&ws, &bot, "the deputy's page", |ws| {
         !dms(ws, BOB).is_empty()
     })
@@ -1173,23 +1086,14 @@ async fn a_lasting_5xx_is_reported_to_admins_and_the_root_follows_when_it_ends()
 
     let interaction = open(&ws, "Card terminals offline");
     reply_to(&ws, &bot, &interaction).await;
-    expect(&ws, &bot, "the admin alert", |ws| {
-        dms(ws, CAROL)
-            .iter()
-            .any(|m| m.text().contains("keeps failing") && m.text().contains("INC-1"))
-    })
-    .await;
+    expect_admin_alert(&ws, &bot, &["keeps failing", "INC-1"]).await;
     assert!(
         ws.wait_until(Duration::from_secs(60), |ws| root(ws).is_some())
             .await,
         "the root message never followed; log:\n{}",
         bot.log_text()
     );
-    let refused = ws
-        .calls()
-        .into_iter()
-        .filter(|call| call.method == "POST" && call.path == path)
-        .count();
+    let refused = posts_to(&ws, &path);
     assert_eq!(refused, 6, "five refusals, then the post");
     assert_eq!(ws.messages_in(INCIDENTS).len(), 1);
 }
@@ -1256,15 +1160,7 @@ async fn a_dropped_gateway_connection_is_resumed_and_events_sent_meanwhile_arriv
     ws.drop_connection();
     // Sent while the bot has no connection: Discord keeps it for the resumed session.
     let interaction = open(&ws, "Payments queue stuck during the outage");
-    expect(&ws, &bot, "a RESUME", |ws| {
-        !ws.sessions().1.is_empty() && ws.is_connected()
-    })
-    .await;
-    assert_eq!(
-        ws.sessions().0,
-        1,
-        "the bot identified again instead of resuming"
-    );
+    expect_resumed(&ws, &bot).await;
     let reply = reply_to(&ws, &bot, &interaction).await;
     assert!(reply.contains("INC-1"), "{reply}");
 }

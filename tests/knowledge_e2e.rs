@@ -12,36 +12,19 @@ use support::*;
 
 async fn started(reminder_every: &str) -> (SlackWorkspace, tempfile::TempDir, BotProcess) {
     let workspace = workspace(WorkspaceOptions {
-        redelivery_timeout: None,
         send_app_mentions: true,
-        ..WorkspaceOptions::default()
+        ..no_redelivery()
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(
-        dir.path(),
-        &workspace.api_base_url(),
-        "socket",
-        "127.0.0.1:0",
-        // Nobody is re-paged while these tests run.
-        Timing {
-            ack_seconds: 600,
-            repages: 0,
-            repage_seconds: 0,
-        },
-    );
-    let settings = config.join("escalator.toml");
-    let text = std::fs::read_to_string(&settings).unwrap().replace(
+    // Nobody is re-paged while these tests run.
+    let config = socket_config(&workspace, dir.path(), Timing::no_repage(600));
+    edit_settings(
+        &config,
         "fix_note_reminder_every = \"1h\"",
         &format!("fix_note_reminder_every = \"{reminder_every}\""),
     );
-    std::fs::write(&settings, text).unwrap();
-    let bot = spawn_bot(&config, &dir.path().join("bot.log"));
-    assert!(
-        workspace.wait_for_connections(1, PATIENCE).await,
-        "the bot never connected; log:\n{}",
-        bot.log_text()
-    );
+    let bot = spawn_connected(&workspace, &config, &dir.path().join("bot.log")).await;
     (workspace, dir, bot)
 }
 

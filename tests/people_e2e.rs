@@ -3,36 +3,13 @@
 
 mod support;
 
-use escalator::workspace::{SlackWorkspace, WorkspaceOptions};
+use escalator::workspace::SlackWorkspace;
 use support::*;
 
-const SLOW: Timing = Timing {
-    ack_seconds: 600,
-    repages: 0,
-    repage_seconds: 0,
-};
+const SLOW: Timing = Timing::no_repage(600);
 
 async fn started(timing: Timing) -> (SlackWorkspace, tempfile::TempDir, BotProcess) {
-    let options = WorkspaceOptions {
-        redelivery_timeout: None,
-        ..WorkspaceOptions::default()
-    };
-    let workspace = workspace(options).await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(
-        dir.path(),
-        &workspace.api_base_url(),
-        "socket",
-        "127.0.0.1:0",
-        timing,
-    );
-    let bot = spawn_bot(&config, &dir.path().join("bot.log"));
-    assert!(
-        workspace.wait_for_connections(1, PATIENCE).await,
-        "the bot never connected; log:\n{}",
-        bot.log_text()
-    );
-    (workspace, dir, bot)
+    started_with(no_redelivery(), timing).await
 }
 
 /// The private reply to a slash command.
@@ -343,31 +320,15 @@ async fn admins_see_and_change_the_live_policy_and_others_are_refused() {
 
 #[tokio::test]
 async fn admins_are_asked_to_review_the_criteria_on_a_short_period() {
-    let workspace = workspace(WorkspaceOptions {
-        redelivery_timeout: None,
-        ..WorkspaceOptions::default()
-    })
-    .await;
+    let workspace = workspace(no_redelivery()).await;
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(
-        dir.path(),
-        &workspace.api_base_url(),
-        "socket",
-        "127.0.0.1:0",
-        SLOW,
+    let config = socket_config(&workspace, dir.path(), SLOW);
+    edit_settings(
+        &config,
+        "criteria_review_every = \"90d\"",
+        "criteria_review_every = \"2s\"",
     );
-    let settings = config.join("escalator.toml");
-    let text = std::fs::read_to_string(&settings).unwrap();
-    std::fs::write(
-        &settings,
-        text.replace(
-            "criteria_review_every = \"90d\"",
-            "criteria_review_every = \"2s\"",
-        ),
-    )
-    .unwrap();
-    let mut bot = spawn_bot(&config, &dir.path().join("bot.log"));
-    assert!(workspace.wait_for_connections(1, PATIENCE).await);
+    let mut bot = spawn_connected(&workspace, &config, &dir.path().join("bot.log")).await;
 
     expect(&workspace, "the review reminder", |ws| {
         ws.dms(CAROL)

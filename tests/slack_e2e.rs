@@ -8,13 +8,6 @@ use std::time::{Duration, Instant};
 use escalator::workspace::{Fault, FaultRule, WorkspaceOptions};
 use support::*;
 
-fn options() -> WorkspaceOptions {
-    WorkspaceOptions {
-        redelivery_timeout: None,
-        ..WorkspaceOptions::default()
-    }
-}
-
 async fn started(
     timing: Timing,
 ) -> (
@@ -22,22 +15,7 @@ async fn started(
     tempfile::TempDir,
     BotProcess,
 ) {
-    let workspace = workspace(options()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(
-        dir.path(),
-        &workspace.api_base_url(),
-        "socket",
-        "127.0.0.1:0",
-        timing,
-    );
-    let bot = spawn_bot(&config, &dir.path().join("bot.log"));
-    assert!(
-        workspace.wait_for_connections(1, PATIENCE).await,
-        "the bot never connected; log:\n{}",
-        bot.log_text()
-    );
-    (workspace, dir, bot)
+    started_with(no_redelivery(), timing).await
 }
 
 #[tokio::test]
@@ -244,16 +222,8 @@ fn incident_thread(
 
 #[tokio::test]
 async fn a_retried_event_is_processed_once() {
-    let (workspace, _dir, _bot) = started(Timing {
-        ack_seconds: 60,
-        repages: 0,
-        repage_seconds: 0,
-    })
-    .await;
-    workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
+    let (workspace, _dir, _bot) = started(Timing::no_repage(60)).await;
+    report_checkout_down(&workspace).await;
     expect(&workspace, "the root message", |ws| root(ws).is_some()).await;
     let root_message = root(&workspace).unwrap();
 
@@ -276,12 +246,7 @@ async fn a_retried_event_is_processed_once() {
 
 #[tokio::test]
 async fn a_rate_limited_page_is_retried_after_the_wait_and_sent_once() {
-    let (workspace, _dir, _bot) = started(Timing {
-        ack_seconds: 60,
-        repages: 0,
-        repage_seconds: 0,
-    })
-    .await;
+    let (workspace, _dir, _bot) = started(Timing::no_repage(60)).await;
     let dm_channel_posts = FaultRule::new(
         "chat.postMessage",
         Fault::RateLimited {
@@ -291,10 +256,7 @@ async fn a_rate_limited_page_is_retried_after_the_wait_and_sent_once() {
     .times(1);
     workspace.inject(dm_channel_posts);
     let started = Instant::now();
-    workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
+    report_checkout_down(&workspace).await;
     // The root message and the DM page go out at once, in their own lanes; whichever
     // is first gets the 429, and waits the second it asks for.
     expect(&workspace, "the DM page and the root message", |ws| {
@@ -323,22 +285,12 @@ async fn after_a_crash_the_pending_repage_fires_once_on_restart() {
         repages: 1,
         repage_seconds: 3,
     };
-    let workspace = workspace(options()).await;
+    let workspace = workspace(no_redelivery()).await;
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(
-        dir.path(),
-        &workspace.api_base_url(),
-        "socket",
-        "127.0.0.1:0",
-        timing,
-    );
-    let mut bot = spawn_bot(&config, &dir.path().join("first.log"));
-    assert!(workspace.wait_for_connections(1, PATIENCE).await);
+    let config = socket_config(&workspace, dir.path(), timing);
+    let mut bot = spawn_connected(&workspace, &config, &dir.path().join("first.log")).await;
 
-    workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
+    report_checkout_down(&workspace).await;
     expect(&workspace, "the first page", |ws| ws.dms(ALICE).len() == 1).await;
     let paged_at = Instant::now();
     // Give the bot a moment to record the delivery: a crash between sending a message
@@ -414,15 +366,9 @@ async fn a_second_bot_on_the_same_data_is_refused() {
 
 #[tokio::test]
 async fn a_missing_token_is_named_and_exits_2() {
-    let workspace = workspace(options()).await;
+    let workspace = workspace(no_redelivery()).await;
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(
-        dir.path(),
-        &workspace.api_base_url(),
-        "socket",
-        "127.0.0.1:0",
-        Timing::QUICK,
-    );
+    let config = socket_config(&workspace, dir.path(), Timing::QUICK);
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_escalator"))
         .args(["run", "--config"])
         .arg(&config)
@@ -436,10 +382,7 @@ async fn a_missing_token_is_named_and_exits_2() {
 #[tokio::test]
 async fn tokens_never_reach_the_logs() {
     let (workspace, _dir, mut bot) = started(Timing::QUICK).await;
-    workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
+    report_checkout_down(&workspace).await;
     expect(&workspace, "the first page", |ws| ws.dms(ALICE).len() == 1).await;
     let status = bot.terminate().await;
     assert!(
@@ -454,15 +397,6 @@ async fn tokens_never_reach_the_logs() {
     for secret in [BOT_TOKEN, APP_TOKEN, SIGNING_SECRET] {
         assert!(!log.contains(secret), "{secret} leaked into the log");
     }
-}
-
-/// A free port on 127.0.0.1 for the bot's HTTP listener.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 async fn wait_for_listener(port: u16) {
@@ -480,7 +414,7 @@ async fn wait_for_listener(port: u16) {
 
 #[tokio::test]
 async fn the_http_events_api_checks_signatures_and_handles_events() {
-    let workspace = workspace(options()).await;
+    let workspace = workspace(no_redelivery()).await;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
@@ -637,32 +571,18 @@ async fn help_shows_criteria_and_the_no_blame_rule() {
 
 #[tokio::test]
 async fn a_lasting_platform_error_is_reported_to_admins_in_plain_words() {
-    let workspace = workspace(options()).await;
+    let workspace = workspace(no_redelivery()).await;
     workspace.inject(
         FaultRule::new("chat.postMessage", Fault::Error("not_in_channel".into()))
             .always()
             .for_channel(INCIDENTS),
     );
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(
-        dir.path(),
-        &workspace.api_base_url(),
-        "socket",
-        "127.0.0.1:0",
-        Timing::QUICK,
-    );
-    let _bot = spawn_bot(&config, &dir.path().join("bot.log"));
-    assert!(workspace.wait_for_connections(1, PATIENCE).await);
+    let config = socket_config(&workspace, dir.path(), Timing::QUICK);
+    let _bot = spawn_connected(&workspace, &config, &dir.path().join("bot.log")).await;
 
-    workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
-    expect(&workspace, "the admin's alert", |ws| {
-        !ws.dms(CAROL).is_empty()
-    })
-    .await;
-    let alert = workspace.dms(CAROL)[0].text.clone();
+    report_checkout_down(&workspace).await;
+    let alert = first_admin_alert(&workspace).await;
     assert!(alert.contains("INC-1"), "{alert}");
     assert!(alert.contains("not_in_channel"), "{alert}");
     // Paging goes on by direct message even though the channel refuses the bot.
@@ -671,31 +591,13 @@ async fn a_lasting_platform_error_is_reported_to_admins_in_plain_words() {
 
 #[tokio::test]
 async fn a_mention_in_the_thread_acts_on_its_incident_and_a_reaction_resolves() {
-    let workspace = workspace(WorkspaceOptions {
+    let options = WorkspaceOptions {
         send_app_mentions: true,
-        ..options()
-    })
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let timing = Timing {
-        ack_seconds: 60,
-        repages: 0,
-        repage_seconds: 0,
+        ..no_redelivery()
     };
-    let config = write_config(
-        dir.path(),
-        &workspace.api_base_url(),
-        "socket",
-        "127.0.0.1:0",
-        timing,
-    );
-    let _bot = spawn_bot(&config, &dir.path().join("bot.log"));
-    assert!(workspace.wait_for_connections(1, PATIENCE).await);
+    let (workspace, _dir, _bot) = started_with(options, Timing::no_repage(60)).await;
 
-    workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
+    report_checkout_down(&workspace).await;
     expect(&workspace, "the root message", |ws| root(ws).is_some()).await;
     let root_ts = root(&workspace).unwrap().ts;
 
@@ -767,16 +669,8 @@ async fn a_very_long_summary_is_kept_and_cut_to_slacks_limits_in_messages() {
 
 #[tokio::test]
 async fn a_second_acknowledge_click_is_told_who_owns_the_incident() {
-    let (workspace, _dir, _bot) = started(Timing {
-        ack_seconds: 60,
-        repages: 0,
-        repage_seconds: 0,
-    })
-    .await;
-    workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
+    let (workspace, _dir, _bot) = started(Timing::no_repage(60)).await;
+    report_checkout_down(&workspace).await;
     expect(&workspace, "the DM page", |ws| ws.dms(ALICE).len() == 1).await;
     let page = workspace.dms(ALICE)[0].clone();
 

@@ -7,18 +7,14 @@ mod support;
 
 use std::time::Duration;
 
-use escalator::workspace::{Fault, FaultRule, WorkspaceOptions};
+use escalator::workspace::{Fault, FaultRule};
 use support::*;
 
 /// Longer than the bot's delivery deadline (20 s) plus a retry.
 const LONG_PATIENCE: Duration = Duration::from_secs(45);
 
 /// One step, no re-page within the test: every page seen is the first.
-const SLOW: Timing = Timing {
-    ack_seconds: 120,
-    repages: 0,
-    repage_seconds: 0,
-};
+const SLOW: Timing = Timing::no_repage(120);
 
 async fn started(
     timing: Timing,
@@ -27,26 +23,7 @@ async fn started(
     tempfile::TempDir,
     BotProcess,
 ) {
-    let workspace = workspace(WorkspaceOptions {
-        redelivery_timeout: None,
-        ..WorkspaceOptions::default()
-    })
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(
-        dir.path(),
-        &workspace.api_base_url(),
-        "socket",
-        "127.0.0.1:0",
-        timing,
-    );
-    let bot = spawn_bot(&config, &dir.path().join("bot.log"));
-    assert!(
-        workspace.wait_for_connections(1, PATIENCE).await,
-        "the bot never connected; log:\n{}",
-        bot.log_text()
-    );
-    (workspace, dir, bot)
+    started_with(no_redelivery(), timing).await
 }
 
 fn answered_with(
@@ -66,10 +43,7 @@ async fn pages_refused_with_5xx_are_delivered_once_slack_answers_again() {
     let (workspace, _dir, _bot) = started(SLOW).await;
     workspace.inject(FaultRule::new("chat.postMessage", Fault::Status(503)).times(2));
 
-    workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
+    report_checkout_down(&workspace).await;
     // The DM page and the root message go in separate lanes, in either order.
     expect(&workspace, "the DM page and the root message", |ws| {
         ws.dms(ALICE).len() == 1 && root(ws).is_some()
@@ -89,15 +63,8 @@ async fn a_lasting_5xx_is_reported_to_admins_and_the_page_follows_when_it_ends()
             .for_channel(INCIDENTS),
     );
 
-    workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
-    expect(&workspace, "the admin's alert", |ws| {
-        !ws.dms(CAROL).is_empty()
-    })
-    .await;
-    let alert = workspace.dms(CAROL)[0].text.clone();
+    report_checkout_down(&workspace).await;
+    let alert = first_admin_alert(&workspace).await;
     assert!(alert.contains("INC-1"), "{alert}");
     assert!(alert.contains("keeps failing"), "{alert}");
     assert!(alert.contains("nothing is lost"), "{alert}");
@@ -126,10 +93,7 @@ async fn a_slack_that_stops_answering_is_given_up_on_and_the_page_retried() {
             .for_user(ALICE),
     );
 
-    workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
+    report_checkout_down(&workspace).await;
     assert!(
         workspace
             .wait_until(LONG_PATIENCE, |ws| !ws.dms(ALICE).is_empty())
@@ -161,6 +125,16 @@ async fn reconnected(
     );
 }
 
+/// A new incident is answered in the command's ack and Alice gets its DM page.
+async fn a_new_incident_is_taken_and_paged(workspace: &escalator::workspace::SlackWorkspace) {
+    let ack = workspace
+        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
+        .await
+        .unwrap();
+    assert!(ack.payload.unwrap().to_string().contains("INC-1"));
+    expect(workspace, "the DM page", |ws| ws.dms(ALICE).len() == 1).await;
+}
+
 #[tokio::test]
 async fn a_dropped_socket_is_reopened_and_commands_still_work() {
     let (workspace, _dir, bot) = started(SLOW).await;
@@ -168,12 +142,7 @@ async fn a_dropped_socket_is_reopened_and_commands_still_work() {
     assert!(workspace.drop_connections() >= 1);
     reconnected(&workspace, &bot, opened).await;
 
-    let ack = workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
-    assert!(ack.payload.unwrap().to_string().contains("INC-1"));
-    expect(&workspace, "the DM page", |ws| ws.dms(ALICE).len() == 1).await;
+    a_new_incident_is_taken_and_paged(&workspace).await;
 }
 
 #[tokio::test]
@@ -185,12 +154,7 @@ async fn disconnect_frames_of_either_reason_are_followed_by_a_new_connection() {
         reconnected(&workspace, &bot, opened).await;
     }
 
-    let ack = workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
-    assert!(ack.payload.unwrap().to_string().contains("INC-1"));
-    expect(&workspace, "the DM page", |ws| ws.dms(ALICE).len() == 1).await;
+    a_new_incident_is_taken_and_paged(&workspace).await;
 }
 
 #[tokio::test]
@@ -202,10 +166,7 @@ async fn a_person_who_cannot_get_dms_is_reported_and_the_deputy_is_still_paged()
             .for_user(ALICE),
     );
 
-    workspace
-        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
-        .await
-        .unwrap();
+    report_checkout_down(&workspace).await;
     expect(&workspace, "the admin's alert", |ws| {
         ws.dms(CAROL)
             .iter()

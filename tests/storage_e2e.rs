@@ -16,22 +16,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use escalator::workspace::{SlackWorkspace, WorkspaceOptions};
+use escalator::workspace::SlackWorkspace;
 use support::*;
 
 /// No re-pages within a test's time: only what the test does is sent.
-const CALM: Timing = Timing {
-    ack_seconds: 600,
-    repages: 0,
-    repage_seconds: 0,
-};
-
-fn options() -> WorkspaceOptions {
-    WorkspaceOptions {
-        redelivery_timeout: None,
-        ..WorkspaceOptions::default()
-    }
-}
+const CALM: Timing = Timing::no_repage(600);
 
 /// Waits until the bot's log holds `text`; fails with the log otherwise.
 async fn wait_for_log(bot: &BotProcess, text: &str) {
@@ -101,15 +90,9 @@ async fn open(workspace: &SlackWorkspace, summary: &str) -> String {
 
 #[tokio::test]
 async fn a_damaged_store_is_replaced_by_the_newest_snapshot_and_admins_are_told() {
-    let workspace = workspace(options()).await;
+    let workspace = workspace(no_redelivery()).await;
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(
-        dir.path(),
-        &workspace.api_base_url(),
-        "socket",
-        "127.0.0.1:0",
-        CALM,
-    );
+    let config = socket_config(&workspace, dir.path(), CALM);
     let data = dir.path().join("data");
 
     // INC-1, then a clean stop: the snapshot taken at stop holds it.
@@ -161,15 +144,9 @@ async fn a_damaged_store_is_replaced_by_the_newest_snapshot_and_admins_are_told(
 
 #[tokio::test]
 async fn without_a_snapshot_the_bot_refuses_and_says_what_to_do() {
-    let workspace = workspace(options()).await;
+    let workspace = workspace(no_redelivery()).await;
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(
-        dir.path(),
-        &workspace.api_base_url(),
-        "socket",
-        "127.0.0.1:0",
-        CALM,
-    );
+    let config = socket_config(&workspace, dir.path(), CALM);
     let data = dir.path().join("data");
 
     let mut bot = start(&workspace, &config, &dir.path().join("first.log")).await;
@@ -261,14 +238,6 @@ fn limit_file_size(pid: u32, bytes: libc::rlim_t) {
     );
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 async fn get(addr: &str, path: &str) -> (u16, String) {
     let response = reqwest::get(format!("http://{addr}{path}")).await.unwrap();
     (response.status().as_u16(), response.text().await.unwrap())
@@ -291,7 +260,7 @@ async fn until_get(addr: &str, path: &str, check: impl Fn(u16, &str) -> bool) ->
 
 #[tokio::test]
 async fn on_a_full_disk_new_incidents_are_refused_plainly_and_taken_again_after() {
-    let workspace = workspace(options()).await;
+    let workspace = workspace(no_redelivery()).await;
     let dir = tempfile::tempdir().unwrap();
     let addr = format!("127.0.0.1:{}", free_port());
     let config = write_config(dir.path(), &workspace.api_base_url(), "socket", &addr, CALM);

@@ -6,20 +6,18 @@
 //! Discord accounts for the people.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
 use serde_json::json;
-use tokio::sync::watch;
 
-use crate::bot::{Bot, Secrets};
-use crate::config::Config;
-use crate::engine::{IncidentId, State};
-use crate::ports::SystemClock;
+use crate::bot::Secrets;
 use crate::workspace::discord::{DiscordSetup, DiscordUser, DiscordWorkspace, Emoji, Posted};
 
-use super::{narrate, DemoError, PEOPLE_TOML, SEVERITIES_TOML, STEP_TIMEOUT};
+use super::{
+    done_or_stalled, narrate, play, quoted, set_up, write_files, DemoError, PEOPLE_TOML,
+    SEVERITIES_TOML, STEP_TIMEOUT,
+};
 
 const GUILD: &str = "1000000000000000001";
 const APPLICATION: &str = "1100000000000000001";
@@ -66,15 +64,6 @@ fn setup() -> DiscordSetup {
 }
 
 fn write_config(dir: &Path, base_url: &str, data_dir: &Path) -> Result<(), DemoError> {
-    let write = |name: &str, text: &str| {
-        let path = dir.join(name);
-        std::fs::write(&path, text).map_err(|source| DemoError::Write { path, source })
-    };
-    std::fs::create_dir_all(dir).map_err(|source| DemoError::Write {
-        path: dir.to_owned(),
-        source,
-    })?;
-    let quoted = |text: &str| toml::Value::String(text.to_owned()).to_string();
     let settings = format!(
         "[discord]\napi_base_url = {}\ntoken_env = \"ESCALATOR_DEMO_DISCORD_TOKEN\"\n\
          application_id = \"{APPLICATION}\"\nguild_id = \"{GUILD}\"\n\n\
@@ -86,15 +75,11 @@ fn write_config(dir: &Path, base_url: &str, data_dir: &Path) -> Result<(), DemoE
         quoted(base_url),
         quoted(&data_dir.to_string_lossy()),
     );
-    write("escalator.toml", &settings)?;
-    write(
-        "teams.toml",
-        &format!(
-            "[[team]]\nid = \"payments\"\nname = \"Payments\"\n\n[team.discord]\n\
-             channels = [\"{PAYMENTS}\"]\nincident_channel = \"{INCIDENTS}\"\n\
-             knowledge_channel = \"{KNOWLEDGE}\"\n"
-        ),
-    )?;
+    let teams = format!(
+        "[[team]]\nid = \"payments\"\nname = \"Payments\"\n\n[team.discord]\n\
+         channels = [\"{PAYMENTS}\"]\nincident_channel = \"{INCIDENTS}\"\n\
+         knowledge_channel = \"{KNOWLEDGE}\"\n"
+    );
     let mut people = PEOPLE_TOML.to_owned();
     for (slack, discord, _) in PEOPLE {
         people = people.replace(
@@ -102,8 +87,15 @@ fn write_config(dir: &Path, base_url: &str, data_dir: &Path) -> Result<(), DemoE
             &format!("discord = \"{discord}\""),
         );
     }
-    write("people.toml", &people)?;
-    write("severities.toml", SEVERITIES_TOML)
+    write_files(
+        dir,
+        &[
+            ("escalator.toml", &settings),
+            ("teams.toml", &teams),
+            ("people.toml", &people),
+            ("severities.toml", SEVERITIES_TOML),
+        ],
+    )
 }
 
 async fn wait(
@@ -111,11 +103,7 @@ async fn wait(
     what: &'static str,
     check: impl Fn(&DiscordWorkspace) -> bool,
 ) -> Result<(), DemoError> {
-    if workspace.wait_until(STEP_TIMEOUT, check).await {
-        Ok(())
-    } else {
-        Err(DemoError::Stalled(what))
-    }
+    done_or_stalled(workspace.wait_until(STEP_TIMEOUT, check).await, what)
 }
 
 fn dms(workspace: &DiscordWorkspace, user: &str) -> Vec<Posted> {
@@ -135,21 +123,10 @@ pub async fn run(data: Option<PathBuf>) -> Result<(), DemoError> {
     let workspace = DiscordWorkspace::start(setup())
         .await
         .map_err(|error| DemoError::Workspace(error.to_string()))?;
-    let scratch = tempfile::tempdir().map_err(|source| DemoError::Write {
-        path: std::env::temp_dir(),
-        source,
+    let place = format!("a local Discord server on {}", workspace.base_url());
+    let (_scratch, config) = set_up(data, &place, |config_dir, data_dir| {
+        write_config(config_dir, &workspace.base_url(), data_dir)
     })?;
-    let data_dir = data.unwrap_or_else(|| scratch.path().join("data"));
-    let config_dir = scratch.path().join("bot-config");
-    write_config(&config_dir, &workspace.base_url(), &data_dir)?;
-    let config =
-        Config::load(&config_dir).map_err(|errors| DemoError::Config(errors.to_string()))?;
-
-    println!(
-        "Escalator demo: a local Discord server on {}",
-        workspace.base_url()
-    );
-    println!("Data folder: {}", data_dir.display());
     let mut events = workspace.events();
     let feed = tokio::spawn(async move {
         while let Ok(line) = events.recv().await {
@@ -160,35 +137,12 @@ pub async fn run(data: Option<PathBuf>) -> Result<(), DemoError> {
         slack: None,
         discord: Some(SecretString::from(TOKEN)),
     };
-    let bot = Bot::start(config, secrets, Arc::new(SystemClock)).await?;
-    let escalator = Arc::clone(bot.escalator());
-    let (stop, mut stopped) = watch::channel(false);
-    let running = tokio::spawn(bot.run(async move {
-        let _ = stopped.wait_for(|stop| *stop).await;
-    }));
-
-    let result = script(&workspace, started).await;
-    let incident = escalator.store().incident(IncidentId(1)).ok().flatten();
-    let _ = stop.send(true);
-    let _ = running.await;
-    feed.abort();
-    result?;
-
-    if let Some(incident) = incident {
-        println!();
-        println!(
-            "Done in {:.1}s: {} is {}, fix note {}.",
-            started.elapsed().as_secs_f64(),
-            incident.id,
-            incident.state,
-            if incident.state == State::Closed {
-                "captured"
-            } else {
-                "missing"
-            }
-        );
-    }
-    Ok(())
+    // The script names incident 1's buttons: the demo runs on fresh data.
+    let workspace = &workspace;
+    play(config, secrets, started, feed, move |_| {
+        script(workspace, started)
+    })
+    .await
 }
 
 async fn script(workspace: &DiscordWorkspace, started: Instant) -> Result<(), DemoError> {

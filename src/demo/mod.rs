@@ -99,15 +99,6 @@ fn workspace_setup() -> WorkspaceSetup {
 
 /// Writes the embedded config into `dir`, pointed at `api_base_url` and `data_dir`.
 fn write_config(dir: &Path, api_base_url: &str, data_dir: &Path) -> Result<(), DemoError> {
-    let write = |name: &str, text: &str| {
-        let path = dir.join(name);
-        std::fs::write(&path, text).map_err(|source| DemoError::Write { path, source })
-    };
-    std::fs::create_dir_all(dir).map_err(|source| DemoError::Write {
-        path: dir.to_owned(),
-        source,
-    })?;
-    let quoted = |text: &str| toml::Value::String(text.to_owned()).to_string();
     let settings = ESCALATOR_TOML
         .replace(
             "api_base_url = \"http://127.0.0.1:0/api\"",
@@ -117,10 +108,109 @@ fn write_config(dir: &Path, api_base_url: &str, data_dir: &Path) -> Result<(), D
             "data_dir = \"data\"",
             &format!("data_dir = {}", quoted(&data_dir.to_string_lossy())),
         );
-    write("escalator.toml", &settings)?;
-    write("teams.toml", TEAMS_TOML)?;
-    write("people.toml", PEOPLE_TOML)?;
-    write("severities.toml", SEVERITIES_TOML)
+    write_files(
+        dir,
+        &[
+            ("escalator.toml", &settings),
+            ("teams.toml", TEAMS_TOML),
+            ("people.toml", PEOPLE_TOML),
+            ("severities.toml", SEVERITIES_TOML),
+        ],
+    )
+}
+
+/// `text` as a TOML string, quoted and escaped.
+pub(crate) fn quoted(text: &str) -> String {
+    toml::Value::String(text.to_owned()).to_string()
+}
+
+/// Creates `dir` and writes each `(name, text)` file in it.
+pub(crate) fn write_files(dir: &Path, files: &[(&str, &str)]) -> Result<(), DemoError> {
+    std::fs::create_dir_all(dir).map_err(|source| DemoError::Write {
+        path: dir.to_owned(),
+        source,
+    })?;
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|source| DemoError::Write { path, source })?;
+    }
+    Ok(())
+}
+
+/// A temporary folder with the config that `write` puts in its `bot-config`, and the data
+/// folder: `data`, or `data` in the temporary folder. Prints where the demo runs.
+pub(crate) fn set_up(
+    data: Option<PathBuf>,
+    place: &str,
+    write: impl FnOnce(&Path, &Path) -> Result<(), DemoError>,
+) -> Result<(tempfile::TempDir, Config), DemoError> {
+    let scratch = tempfile::tempdir().map_err(|source| DemoError::Write {
+        path: std::env::temp_dir(),
+        source,
+    })?;
+    let data_dir = data.unwrap_or_else(|| scratch.path().join("data"));
+    let config_dir = scratch.path().join("bot-config");
+    write(&config_dir, &data_dir)?;
+    let config =
+        Config::load(&config_dir).map_err(|errors| DemoError::Config(errors.to_string()))?;
+    println!("Escalator demo: {place}");
+    println!("Data folder: {}", data_dir.display());
+    Ok((scratch, config))
+}
+
+/// Starts the bot, plays `script` for the incident it will open next, stops the bot and
+/// the `feed`, and prints how the incident ended.
+pub(crate) async fn play<S, F>(
+    config: Config,
+    secrets: Secrets,
+    started: Instant,
+    feed: tokio::task::JoinHandle<()>,
+    script: S,
+) -> Result<(), DemoError>
+where
+    S: FnOnce(IncidentId) -> F,
+    F: std::future::Future<Output = Result<(), DemoError>>,
+{
+    let bot = Bot::start(config, secrets, Arc::new(SystemClock)).await?;
+    let escalator = Arc::clone(bot.escalator());
+    let (stop, mut stopped) = watch::channel(false);
+    let running = tokio::spawn(bot.run(async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    }));
+
+    // With --data pointing at an earlier demo's folder, this run's incident is not INC-1.
+    let id = escalator
+        .store()
+        .upcoming_incident_id()
+        .unwrap_or(IncidentId(1));
+    let result = script(id).await;
+    let incident = escalator.store().incident(id).ok().flatten();
+    let _ = stop.send(true);
+    let _ = running.await;
+    feed.abort();
+    result?;
+
+    if let Some(incident) = incident {
+        let closed = incident.state == State::Closed;
+        println!();
+        println!(
+            "Done in {:.1}s: {} is {}, fix note {}.",
+            started.elapsed().as_secs_f64(),
+            incident.id,
+            incident.state,
+            if closed { "captured" } else { "missing" }
+        );
+    }
+    Ok(())
+}
+
+/// `Ok` when `done`, else the demo stalled on `what`.
+pub(crate) fn done_or_stalled(done: bool, what: &'static str) -> Result<(), DemoError> {
+    if done {
+        Ok(())
+    } else {
+        Err(DemoError::Stalled(what))
+    }
 }
 
 /// Prints the workspace's conversation with the time since the demo started.
@@ -148,11 +238,7 @@ async fn wait(
     what: &'static str,
     check: impl Fn(&SlackWorkspace) -> bool,
 ) -> Result<(), DemoError> {
-    if workspace.wait_until(STEP_TIMEOUT, check).await {
-        Ok(())
-    } else {
-        Err(DemoError::Stalled(what))
-    }
+    done_or_stalled(workspace.wait_until(STEP_TIMEOUT, check).await, what)
 }
 
 /// Runs the demo; `data` keeps the bot's data there instead of in a temporary folder.
@@ -161,21 +247,10 @@ pub async fn run(data: Option<PathBuf>) -> Result<(), DemoError> {
     let workspace = SlackWorkspace::start(workspace_setup())
         .await
         .map_err(|error| DemoError::Workspace(error.to_string()))?;
-    let scratch = tempfile::tempdir().map_err(|source| DemoError::Write {
-        path: std::env::temp_dir(),
-        source,
+    let place = format!("a local Slack workspace on {}", workspace.base_url());
+    let (_scratch, config) = set_up(data, &place, |config_dir, data_dir| {
+        write_config(config_dir, &workspace.api_base_url(), data_dir)
     })?;
-    let data_dir = data.unwrap_or_else(|| scratch.path().join("data"));
-    let config_dir = scratch.path().join("bot-config");
-    write_config(&config_dir, &workspace.api_base_url(), &data_dir)?;
-    let config =
-        Config::load(&config_dir).map_err(|errors| DemoError::Config(errors.to_string()))?;
-
-    println!(
-        "Escalator demo: a local Slack workspace on {}",
-        workspace.base_url()
-    );
-    println!("Data folder: {}", data_dir.display());
     let feed = print_feed(&workspace, started);
     let secrets = Secrets {
         slack: Some(SlackSecrets {
@@ -185,41 +260,15 @@ pub async fn run(data: Option<PathBuf>) -> Result<(), DemoError> {
         }),
         discord: None,
     };
-    let bot = Bot::start(config, secrets, Arc::new(SystemClock)).await?;
-    let escalator = Arc::clone(bot.escalator());
-    let (stop, mut stopped) = watch::channel(false);
-    let running = tokio::spawn(bot.run(async move {
-        let _ = stopped.wait_for(|stop| *stop).await;
-    }));
-    wait(&workspace, "the bot connecting", |ws| {
-        ws.connection_count() > 0
+    let workspace = &workspace;
+    play(config, secrets, started, feed, move |id| async move {
+        wait(workspace, "the bot connecting", |ws| {
+            ws.connection_count() > 0
+        })
+        .await?;
+        script(workspace, started, id).await
     })
-    .await?;
-
-    // With --data pointing at an earlier demo's folder, this run's incident is not INC-1.
-    let id = escalator
-        .store()
-        .upcoming_incident_id()
-        .unwrap_or(IncidentId(1));
-    let result = script(&workspace, started, id).await;
-    let incident = escalator.store().incident(id).ok().flatten();
-    let _ = stop.send(true);
-    let _ = running.await;
-    feed.abort();
-    result?;
-
-    if let Some(incident) = incident {
-        let closed = incident.state == State::Closed;
-        println!();
-        println!(
-            "Done in {:.1}s: {} is {}, fix note {}.",
-            started.elapsed().as_secs_f64(),
-            incident.id,
-            incident.state,
-            if closed { "captured" } else { "missing" }
-        );
-    }
-    Ok(())
+    .await
 }
 
 async fn script(

@@ -83,6 +83,24 @@ impl Timing {
         repages: 1,
         repage_seconds: 1,
     };
+
+    /// One step that waits `ack_seconds` for an acknowledgement and never re-pages.
+    pub const fn no_repage(ack_seconds: u64) -> Timing {
+        Timing {
+            ack_seconds,
+            repages: 0,
+            repage_seconds: 0,
+        }
+    }
+}
+
+/// A workspace that never redelivers an event by itself: the bot sees exactly what the
+/// test sends.
+pub fn no_redelivery() -> WorkspaceOptions {
+    WorkspaceOptions {
+        redelivery_timeout: None,
+        ..WorkspaceOptions::default()
+    }
 }
 
 /// A config folder for the workspace in `dir`, data in `dir/data`.
@@ -212,6 +230,58 @@ steps = [
     config
 }
 
+/// A Socket Mode config for `workspace` in `dir`, its ops server on any free port.
+pub fn socket_config(workspace: &SlackWorkspace, dir: &Path, timing: Timing) -> PathBuf {
+    write_config(
+        dir,
+        &workspace.api_base_url(),
+        "socket",
+        "127.0.0.1:0",
+        timing,
+    )
+}
+
+/// Changes `from` to `to` in the config's `escalator.toml`.
+pub fn edit_settings(config: &Path, from: &str, to: &str) {
+    let settings = config.join("escalator.toml");
+    let text = std::fs::read_to_string(&settings).unwrap();
+    assert!(text.contains(from), "{from:?} is not in the settings");
+    std::fs::write(&settings, text.replace(from, to)).unwrap();
+}
+
+/// The bot on `config`, logging to `log`, once it has connected to `workspace`.
+pub async fn spawn_connected(workspace: &SlackWorkspace, config: &Path, log: &Path) -> BotProcess {
+    let bot = spawn_bot(config, log);
+    assert!(
+        workspace.wait_for_connections(1, PATIENCE).await,
+        "the bot never connected; log:\n{}",
+        bot.log_text()
+    );
+    bot
+}
+
+/// A workspace with `options` and the bot connected to it over Socket Mode, its config
+/// in `bot-config` and its log in `bot.log` in the returned folder.
+pub async fn started_with(
+    options: WorkspaceOptions,
+    timing: Timing,
+) -> (SlackWorkspace, tempfile::TempDir, BotProcess) {
+    let workspace = workspace(options).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = socket_config(&workspace, dir.path(), timing);
+    let bot = spawn_connected(&workspace, &config, &dir.path().join("bot.log")).await;
+    (workspace, dir, bot)
+}
+
+/// A free port on 127.0.0.1 for the bot's HTTP listener.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// The real binary, `escalator run`, with the test tokens in its environment.
 pub struct BotProcess {
     pub child: Child,
@@ -288,6 +358,23 @@ pub async fn expect(
         workspace.wait_until(PATIENCE, check).await,
         "timed out waiting for {what}"
     );
+}
+
+/// The reporter escalates "sev1 Checkout is down" from #payments.
+pub async fn report_checkout_down(workspace: &SlackWorkspace) {
+    workspace
+        .slash_command(REPORTER, PAYMENTS, "sev1 Checkout is down")
+        .await
+        .unwrap();
+}
+
+/// Waits for a direct message to the admin Carol and returns the first one's text.
+pub async fn first_admin_alert(workspace: &SlackWorkspace) -> String {
+    expect(workspace, "the admin's alert", |ws| {
+        !ws.dms(CAROL).is_empty()
+    })
+    .await;
+    workspace.dms(CAROL)[0].text.clone()
 }
 
 /// The incident's root message in the incident channel.

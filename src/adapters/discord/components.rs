@@ -157,67 +157,122 @@ pub const MAX_REPLY_PARTS: usize = 8;
 /// again (with its language) at the start of the next, so both show as code. At most
 /// [`MAX_REPLY_PARTS`] messages; the last one is cut if more would be needed.
 pub fn split_text(text: &str, limit: usize) -> Vec<String> {
-    const CLOSE: &str = "\n```";
-    let length = |text: &str| text.chars().count();
-    let mut parts: Vec<String> = Vec::new();
-    let mut current = String::new();
-    // The line that opened the code block the current line is in.
-    let mut fence: Option<String> = None;
+    let mut splitter = Splitter {
+        limit,
+        parts: Vec::new(),
+        current: String::new(),
+        fence: None,
+    };
     for line in text.split('\n') {
-        let is_fence = line.trim_start().starts_with("```");
-        // A line that cannot fit even alone goes in pieces.
-        let mut rest = line.to_owned();
-        loop {
-            let reserve = if fence.is_some() || is_fence {
-                length(CLOSE)
-            } else {
-                0
-            };
-            let separator = usize::from(!current.is_empty());
-            if length(&current) + separator + length(&rest) + reserve <= limit {
-                if separator == 1 {
-                    current.push('\n');
-                }
-                current.push_str(&rest);
-                break;
-            }
-            if current.is_empty() || current == fence.clone().unwrap_or_default() {
-                // The line alone is too long: take what fits.
-                let room = limit.saturating_sub(length(&current) + separator + reserve);
-                let head: String = rest.chars().take(room.max(1)).collect();
-                if separator == 1 {
-                    current.push('\n');
-                }
-                current.push_str(&head);
-                rest = rest.chars().skip(room.max(1)).collect();
-            }
-            if fence.is_some() {
-                current.push_str(CLOSE);
-            }
-            parts.push(std::mem::take(&mut current));
-            if let Some(open) = &fence {
-                current.push_str(open);
-            }
-            if rest.is_empty() {
-                break;
-            }
-        }
-        if is_fence {
-            fence = match fence {
-                Some(_) => None,
-                None => Some(line.trim_start().to_owned()),
-            };
-        }
+        splitter.add_line(line);
     }
-    if !current.is_empty() || parts.is_empty() {
-        parts.push(current);
-    }
+    let mut parts = splitter.finish();
     if parts.len() > MAX_REPLY_PARTS {
         parts.truncate(MAX_REPLY_PARTS);
         let last = parts.last_mut().expect("at least one part");
         *last = cut(&format!("{last}\n…"), limit);
     }
     parts
+}
+
+/// What closes a code block at the end of a message.
+const CLOSE_FENCE: &str = "\n```";
+
+/// The state of [`split_text`]: the messages so far and the one being filled.
+struct Splitter {
+    limit: usize,
+    parts: Vec<String>,
+    current: String,
+    /// The line that opened the code block the next line is in, if it is in one.
+    fence: Option<String>,
+}
+
+impl Splitter {
+    /// Adds `line` to the current message, starting new messages as it needs.
+    fn add_line(&mut self, line: &str) {
+        let is_fence = line.trim_start().starts_with("```");
+        // Room kept for closing the code block, should the message end inside it.
+        let reserve = if self.fence.is_some() || is_fence {
+            CLOSE_FENCE.chars().count()
+        } else {
+            0
+        };
+        let mut rest = line;
+        loop {
+            if self.length_with(rest) + reserve <= self.limit {
+                self.append(rest);
+                break;
+            }
+            if self.holds_nothing_new() {
+                // Even alone the line does not fit: take what does (at least a character).
+                let room = self
+                    .limit
+                    .saturating_sub(self.length_with("") + reserve)
+                    .max(1);
+                let (head, tail) = split_at_char(rest, room);
+                self.append(head);
+                rest = tail;
+            }
+            self.start_next();
+            // A line that did not fit goes whole into the next message; an empty one is
+            // dropped, as the break between the messages shows it.
+            if rest.is_empty() {
+                break;
+            }
+        }
+        if is_fence {
+            self.fence = match self.fence {
+                Some(_) => None,
+                None => Some(line.trim_start().to_owned()),
+            };
+        }
+    }
+
+    /// The current message's length with `line` added on a line of its own.
+    fn length_with(&self, line: &str) -> usize {
+        let separator = usize::from(!self.current.is_empty());
+        self.current.chars().count() + separator + line.chars().count()
+    }
+
+    /// Whether the current message is empty, or holds only the reopened code block.
+    fn holds_nothing_new(&self) -> bool {
+        self.current.is_empty() || self.fence.as_deref() == Some(self.current.as_str())
+    }
+
+    fn append(&mut self, line: &str) {
+        if !self.current.is_empty() {
+            self.current.push('\n');
+        }
+        self.current.push_str(line);
+    }
+
+    /// Ends the current message, closing its code block, and opens the block again in the
+    /// next one.
+    fn start_next(&mut self) {
+        if self.fence.is_some() {
+            self.current.push_str(CLOSE_FENCE);
+        }
+        self.parts.push(std::mem::take(&mut self.current));
+        if let Some(open) = &self.fence {
+            self.current.push_str(open);
+        }
+    }
+
+    fn finish(mut self) -> Vec<String> {
+        if !self.current.is_empty() || self.parts.is_empty() {
+            self.parts.push(self.current);
+        }
+        self.parts
+    }
+}
+
+/// `text` split after its first `count` characters.
+fn split_at_char(text: &str, count: usize) -> (&str, &str) {
+    let at = text
+        .char_indices()
+        .nth(count)
+        .map_or(text.len(), |(index, _)| index);
+    text.split_at(at)
 }
 
 fn button(button: &Button) -> Value {
@@ -570,6 +625,26 @@ mod tests {
         assert_eq!(parts.len(), 3);
         assert!(parts.iter().all(|part| part.chars().count() <= 2000));
         assert_eq!(parts.concat(), line);
+    }
+
+    #[test]
+    fn a_line_longer_than_a_message_inside_a_code_block_shows_as_code_in_every_piece() {
+        let text = format!("```\n{}\n```", "x".repeat(2500));
+        let parts = split_text(&text, 1000);
+        assert_eq!(parts.len(), 3, "{parts:?}");
+        for part in &parts {
+            assert!(part.chars().count() <= 1000, "{part}");
+            assert!(
+                part.starts_with("```\n") && part.ends_with("\n```"),
+                "{part}"
+            );
+        }
+        let code: String = parts
+            .iter()
+            .flat_map(|part| part.lines())
+            .filter(|line| !line.starts_with("```"))
+            .collect();
+        assert_eq!(code, "x".repeat(2500));
     }
 
     #[test]
