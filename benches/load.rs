@@ -104,7 +104,16 @@ fn report(name: &str, mut samples: Vec<Duration>) {
 }
 
 /// The real binary with JSON logs at `warn`, so that logging does not dominate.
+/// `ESCALATOR_BENCH_RUST_LOG` sets another filter, for a look inside a slow run;
+/// `ESCALATOR_BENCH_LOG_DIR` keeps each run's log there (the temp folder goes).
 fn spawn_quiet_bot(config: &Path, log: &Path) -> BotProcess {
+    let log = match std::env::var_os("ESCALATOR_BENCH_LOG_DIR") {
+        Some(dir) => Path::new(&dir).join(format!("bot-{}.log", std::process::id())),
+        None => log.to_owned(),
+    };
+    let log = log.as_path();
+    let filter = std::env::var("ESCALATOR_BENCH_RUST_LOG")
+        .unwrap_or_else(|_| "warn,escalator::http=info".to_owned());
     let log_file = std::fs::File::create(log).expect("a log file");
     let child = Command::new(env!("CARGO_BIN_EXE_escalator"))
         .args(["--log-format", "json", "run", "--config"])
@@ -112,7 +121,7 @@ fn spawn_quiet_bot(config: &Path, log: &Path) -> BotProcess {
         .env("TEST_SLACK_BOT_TOKEN", BOT_TOKEN)
         .env("TEST_SLACK_APP_TOKEN", APP_TOKEN)
         .env("TEST_SLACK_SIGNING_SECRET", SIGNING_SECRET)
-        .env("RUST_LOG", "warn,escalator::http=info")
+        .env("RUST_LOG", filter)
         .stdout(Stdio::null())
         .stderr(log_file)
         .spawn()

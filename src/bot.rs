@@ -128,10 +128,6 @@ impl Bot {
         if restored.is_some() {
             escalator.metrics().record_restored();
         }
-        // A snapshot at start costs one export; it also proves the folder takes writes.
-        if let Err(error) = escalator.snapshot(snapshots.keep).await {
-            warn!(error = %error, "could not write a snapshot at start");
-        }
         let counting = Arc::clone(&escalator);
         tokio::spawn(async move {
             if let Err(error) = counting.count_incidents().await {

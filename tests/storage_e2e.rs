@@ -143,6 +143,35 @@ async fn a_damaged_store_is_replaced_by_the_newest_snapshot_and_admins_are_told(
 }
 
 #[tokio::test]
+async fn the_first_snapshot_is_written_after_start_and_a_restart_keeps_the_schedule() {
+    let workspace = workspace(no_redelivery()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = socket_config(&workspace, dir.path(), CALM);
+    let data = dir.path().join("data");
+    let snapshots = || escalator::store::snapshot::list(&data).unwrap().len();
+
+    // A new store has no snapshot; the running bot writes one without being stopped.
+    let mut bot = start(&workspace, &config, &dir.path().join("first.log")).await;
+    for _ in 0..100 {
+        if snapshots() > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(snapshots(), 1, "{}", bot.log_text());
+    assert!(bot.terminate().await.success());
+    let after_stop = snapshots();
+    assert_eq!(after_stop, 2, "one more at the clean stop");
+
+    // The newest is minutes old, not an hour: a start adds none, even after the store
+    // watcher's first rounds.
+    let mut bot = start(&workspace, &config, &dir.path().join("second.log")).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(snapshots(), after_stop, "{}", bot.log_text());
+    assert!(bot.terminate().await.success());
+}
+
+#[tokio::test]
 async fn without_a_snapshot_the_bot_refuses_and_says_what_to_do() {
     let workspace = workspace(no_redelivery()).await;
     let dir = tempfile::tempdir().unwrap();

@@ -18,7 +18,7 @@ use tracing::{error, info, warn};
 
 use super::Escalator;
 use crate::ports::{Alert, Chat};
-use crate::store::snapshot::Snapshot;
+use crate::store::snapshot::{self, Snapshot};
 use crate::store::StoreError;
 
 /// How often the watch looks at the store.
@@ -64,7 +64,7 @@ impl Escalator {
         snapshots: SnapshotPolicy,
         mut stopped: watch::Receiver<bool>,
     ) {
-        let mut next_snapshot = tokio::time::Instant::now() + snapshots.every;
+        let mut next_snapshot = tokio::time::Instant::now() + self.first_snapshot_in(snapshots);
         let mut is_alerted = false;
         loop {
             tokio::select! {
@@ -93,6 +93,27 @@ impl Escalator {
                 next_snapshot = tokio::time::Instant::now() + snapshots.every;
             }
         }
+    }
+
+    /// How long until the first snapshot of this run: none is taken at start while the
+    /// newest one is younger than the period, since writing one holds up every decision
+    /// for as long as exporting the whole store takes (seconds for a large store), and a
+    /// crash loop would otherwise write one per start. Taken at once when there is none.
+    fn first_snapshot_in(&self, snapshots: SnapshotPolicy) -> Duration {
+        let newest = match snapshot::newest(self.store.dir()) {
+            Ok(newest) => newest,
+            Err(error) => {
+                warn!(error = %error, "could not list the snapshots");
+                None
+            }
+        };
+        let Some(newest) = newest else {
+            return Duration::ZERO;
+        };
+        let age = (self.clock.now() - newest.taken_at)
+            .to_std()
+            .unwrap_or(Duration::ZERO);
+        snapshots.every.saturating_sub(age)
     }
 
     /// Reopens the store under the decision lock; true when writes work again.

@@ -84,9 +84,10 @@ impl Store {
             next_outbox_seq: counters.next_outbox_seq,
             next_audit_seq: counters.next_audit_seq,
         })?;
-        for incident in self.incidents()? {
+        // One at a time: a store of many incidents is never held in memory at once.
+        for bytes in t.incidents.iter().values() {
             write(Record::Incident {
-                incident: Box::new(incident),
+                incident: Box::new(decode("incident", &bytes?)?),
             })?;
         }
         for item in t.timeline.iter() {
