@@ -112,7 +112,7 @@ impl Bot {
             cache_bytes: storage.cache_mb * 1024 * 1024,
         };
         let (store, restored) = recovery::open_checked(&storage.data_dir, options, clock.now())?;
-        info!(data_dir = %storage.data_dir.display(), "store opened and checked");
+        info!(data_dir = %storage.data_dir.display(), "store ready");
         let snapshots = SnapshotPolicy {
             every: storage.snapshot_every,
             keep: storage.snapshots_kept,

@@ -30,6 +30,8 @@ impl Escalator {
     }
 
     /// Opens the knowledge base at start, so the first search does not wait for a rebuild.
+    /// Runs beside the runtime rather than before it: the bot is ready and decides
+    /// meanwhile, only without related fixes.
     pub(super) async fn prepare_knowledge(self: &Arc<Self>) {
         let escalator = Arc::clone(self);
         let opened = tokio::task::spawn_blocking(move || escalator.knowledge()).await;
@@ -70,11 +72,33 @@ impl Escalator {
         }
     }
 
-    /// Past fixes related to a new incident summarised as `summary`; empty on any error.
+    /// The knowledge base if it can be had without waiting: `None` while it is being
+    /// opened or rebuilt elsewhere (a rebuild reads every stored incident, seconds for a
+    /// large store), so that a decision never waits for it.
+    fn knowledge_now(&self) -> Option<Result<Arc<KnowledgeBase>, KnowledgeError>> {
+        let mut slot = match self.knowledge.try_lock() {
+            Ok(slot) => slot,
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
+        if let Some(knowledge) = slot.as_ref() {
+            return Some(Ok(Arc::clone(knowledge)));
+        }
+        let opened = KnowledgeBase::open(&self.store).map(Arc::new);
+        if let Ok(knowledge) = &opened {
+            *slot = Some(Arc::clone(knowledge));
+        }
+        Some(opened)
+    }
+
+    /// Past fixes related to a new incident summarised as `summary`; empty on any error,
+    /// and while the knowledge base is still being opened at start.
     pub(super) fn related_fixes(&self, summary: &str) -> Vec<RelatedFix> {
-        let related = self
-            .knowledge()
-            .and_then(|knowledge| knowledge.related(summary));
+        let Some(knowledge) = self.knowledge_now() else {
+            info!("the knowledge base is still being opened; no related fixes shown");
+            return Vec::new();
+        };
+        let related = knowledge.and_then(|knowledge| knowledge.related(summary));
         match related {
             Ok(hits) => hits
                 .into_iter()

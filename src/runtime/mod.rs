@@ -402,7 +402,8 @@ impl Escalator {
         let (stop, stopped) = watch::channel(false);
         let mut scheduler = tokio::spawn(Arc::clone(&self).schedule(stopped.clone()));
         let mut dispatcher = tokio::spawn(Arc::clone(&self).dispatch(chats, stopped));
-        self.prepare_knowledge().await;
+        let knowledge = Arc::clone(&self);
+        tokio::spawn(async move { knowledge.prepare_knowledge().await });
         self.is_running.store(true, Ordering::Relaxed);
         info!("escalator running");
 

@@ -39,11 +39,22 @@ pub fn open_checked(
     options: StoreOptions,
     now: Timestamp,
 ) -> Result<(Store, Option<Restored>), StoreError> {
+    let started = std::time::Instant::now();
     let damage = match Store::open(dir, options) {
-        Ok(store) => match store.check()? {
-            None => return Ok((store, None)),
-            Some(damage) => damage.to_string(),
-        },
+        Ok(store) => {
+            let opened = started.elapsed();
+            match store.check()? {
+                None => {
+                    info!(
+                        open_ms = opened.as_millis() as u64,
+                        check_ms = (started.elapsed() - opened).as_millis() as u64,
+                        "store opened and checked"
+                    );
+                    return Ok((store, None));
+                }
+                Some(damage) => damage.to_string(),
+            }
+        }
         Err(StoreError::Corrupt { .. }) => "sled reported damaged data".to_owned(),
         Err(other) => return Err(other),
     };
