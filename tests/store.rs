@@ -455,6 +455,7 @@ async fn the_outbox_keeps_order_and_records_deliveries() {
         root: Some(root.clone()),
         linked: vec![],
         knowledge: None,
+        digest: None,
     };
     store
         .record_delivery(1, IncidentId(1), &delivered)
@@ -464,6 +465,7 @@ async fn the_outbox_keeps_order_and_records_deliveries() {
         root: None,
         linked: vec![dm.clone()],
         knowledge: None,
+        digest: None,
     };
     store
         .record_delivery(2, IncidentId(1), &delivered)
@@ -574,6 +576,7 @@ async fn populate(store: &Store) {
             channel: "333".to_owned(),
             id: "444".to_owned(),
         }),
+        digest: None,
     };
     store
         .record_delivery(1, IncidentId(1), &post)
