@@ -764,3 +764,30 @@ async fn an_entry_marked_in_flight_is_still_marked_after_a_reopen_and_a_failed_a
         .iter()
         .all(|(s, _)| *s != seq));
 }
+
+#[tokio::test]
+async fn a_digest_of_pages_is_linked_to_no_incident_and_passes_the_check() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(dir.path());
+    store.commit(opening()).await.expect("commits");
+    let digest = MessageRef {
+        platform: Platform::Slack,
+        channel: "D-alice".to_owned(),
+        id: "1714557601.000300".to_owned(),
+    };
+    assert!(!store.is_digest(&digest).expect("reads"));
+
+    store.link_digest(&digest).await.expect("links");
+    let delivered = Delivered {
+        digest: Some(digest.clone()),
+        ..Delivered::default()
+    };
+    store
+        .record_delivery(2, IncidentId(1), &delivered)
+        .await
+        .expect("records");
+
+    assert!(store.is_digest(&digest).expect("reads"));
+    assert_eq!(store.incident_for_message(&digest).expect("reads"), None);
+    assert!(store.check().expect("checks").is_none());
+}
