@@ -489,6 +489,8 @@ impl Responder {
         } else {
             return Response::Nothing;
         };
+        // FIXME(#8): a reaction in the moment between a digest's post and its link is
+        // ignored quietly instead of answered.
         if self.escalator.store().is_digest(message).unwrap_or(false) {
             debug!("reaction on a page digest answered");
             return Response::Reply(Reply::DigestReaction);

@@ -295,6 +295,8 @@ impl Escalator {
                 continue;
             };
             chat = Some(found_chat);
+            // TODO(#8): each page is marked and later recorded with its own flushed
+            // write, about 80 flushes a digest; they bound how fast a storm drains.
             let key = self.begin_delivery(*seq, entry).await?;
             deliveries.push((
                 index,
