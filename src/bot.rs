@@ -275,7 +275,8 @@ async fn start_slack(
     info!(platform = "slack", team_id = %identity.team_id, bot_user = %identity.user_id, "slack bot identified");
 
     let chat: Arc<dyn Chat> = Arc::new(Deadline::new(
-        SlackChat::new(Arc::clone(&client), bot_token.clone()),
+        SlackChat::new(Arc::clone(&client), bot_token.clone())
+            .with_workspace_url(identity.url.0.as_str()),
         DELIVERY_DEADLINE,
     ));
     let responder = Responder::new(Arc::clone(escalator), Platform::Slack);

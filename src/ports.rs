@@ -79,6 +79,9 @@ pub struct Delivered {
     pub linked: Vec<MessageRef>,
     /// The fix note's post in the knowledge channel, when the effect posted it.
     pub knowledge: Option<MessageRef>,
+    /// A digest that carried this page among others. It is not linked to the incident:
+    /// its buttons act on one incident each, and a reaction on it on none.
+    pub digest: Option<MessageRef>,
 }
 
 /// Why a delivery failed.
@@ -101,6 +104,18 @@ pub enum ChatError {
     },
 }
 
+/// The most pages one digest carries on `platform`. Slack allows 50 blocks in a message:
+/// a digest takes one for its opening line and one per page (a section with its
+/// Acknowledge button beside it), which leaves room for 40 with some to spare. Discord
+/// allows 25 buttons (5 rows of 5) and 2,000 characters of text; 10 pages keep every
+/// line whole.
+pub fn digest_limit(platform: Platform) -> usize {
+    match platform {
+        Platform::Slack => 40,
+        Platform::Discord => 10,
+    }
+}
+
 /// A chat platform the dispatcher delivers effects to.
 #[async_trait]
 pub trait Chat: Send + Sync {
@@ -109,6 +124,20 @@ pub trait Chat: Send + Sync {
 
     /// Performs one effect. Must be safe to call again after a failure.
     async fn deliver(&self, delivery: &Delivery) -> Result<Delivered, ChatError>;
+
+    /// Delivers several pages by direct message to one person (`Effect::Page` with
+    /// `Means::Direct`, at most [`digest_limit`] of them) as one message, a digest with a
+    /// button per incident. Returns one outcome per delivery, in order. Each delivery's
+    /// key names the digest too, so that a resend finds a page delivered in a digest.
+    ///
+    /// The default delivers them one by one, for adapters without digests.
+    async fn deliver_digest(&self, deliveries: &[Delivery]) -> Vec<Result<Delivered, ChatError>> {
+        let mut outcomes = Vec::with_capacity(deliveries.len());
+        for delivery in deliveries {
+            outcomes.push(self.deliver(delivery).await);
+        }
+        outcomes
+    }
 
     /// Tells the admins, in plain words, that something needs their attention.
     async fn alert_admins(&self, policy: &Policy, alert: &Alert) -> Result<(), ChatError>;

@@ -442,13 +442,17 @@ fn check_no_message_twice(workspace: &SlackWorkspace, seed: u64) {
     let mut keys: HashMap<String, usize> = HashMap::new();
     let mut untagged = 0;
     for message in workspace.all_messages().iter().filter(|m| m.is_bot) {
-        let key = message
-            .metadata
-            .as_ref()
-            .and_then(|m| m["event_payload"]["delivery_key"].as_str());
-        match key {
-            Some(key) => *keys.entry(key.to_owned()).or_default() += 1,
-            None => untagged += 1,
+        // A digest of pages carries the keys of all its pages, separated by spaces.
+        let payload = message.metadata.as_ref().map(|m| &m["event_payload"]);
+        let tagged: Vec<&str> = payload
+            .and_then(|p| p["delivery_key"].as_str().or(p["delivery_keys"].as_str()))
+            .map(|keys| keys.split(' ').collect())
+            .unwrap_or_default();
+        if tagged.is_empty() {
+            untagged += 1;
+        }
+        for key in tagged {
+            *keys.entry(key.to_owned()).or_default() += 1;
         }
     }
     let repeated: Vec<_> = keys.iter().filter(|(_, n)| **n > 1).collect();
@@ -666,4 +670,79 @@ async fn a_retry_after_a_half_done_delivery_does_not_repeat_the_done_half() {
         "the guest's update failed once"
     );
     assert_eq!(updates(&workspace, BOB), 1, "Bob got the update once");
+}
+
+/// Alice's first-page DMs for incident `n`, alone or in a digest.
+fn first_pages_of(workspace: &SlackWorkspace, n: u64) -> usize {
+    workspace
+        .dms(ALICE)
+        .iter()
+        .filter(|m| seen(m).contains(&format!("paged for INC-{n}, step 1")))
+        .count()
+}
+
+/// Two kills, each while Slack holds its answer to a page Alice already has: first a
+/// lone page with more pages queued behind it, then the digest those pages went in. Each
+/// restart finds what was posted by its keys, and every first page arrives once.
+#[tokio::test]
+async fn pages_posted_alone_or_in_a_digest_before_a_kill_are_not_sent_again() {
+    let workspace = workspace(options()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_in(dir.path(), &workspace, None);
+    let alice_dm = dm_channel_of(&workspace, ALICE).await;
+    let slow_answers = || {
+        FaultRule::new(
+            "chat.postMessage",
+            Fault::SlowAnswer(Duration::from_secs(60)),
+        )
+        .for_channel(&alice_dm)
+        .always()
+    };
+
+    let mut bot = start(&workspace, &config, dir.path().join("first.log")).await;
+    workspace.inject(slow_answers());
+    for n in 1..=4 {
+        workspace
+            .slash_command(REPORTER, PAYMENTS, &format!("sev1 Storm {n}"))
+            .await
+            .unwrap();
+    }
+    expect(&workspace, "the first page", |ws| {
+        first_pages_of(ws, 1) == 1
+    })
+    .await;
+    {
+        // The bot is still waiting for Slack's answer, so the later pages are queued.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        bot.kill();
+        let store = open_store(dir.path());
+        assert!(store.outbox().unwrap().len() >= 3);
+    }
+
+    let mut bot = start(&workspace, &config, dir.path().join("second.log")).await;
+    expect(&workspace, "the digest", |ws| {
+        ws.dms(ALICE)
+            .iter()
+            .any(|m| (2..=4).all(|n| seen(m).contains(&format!("paged for INC-{n}, step 1"))))
+    })
+    .await;
+    bot.kill();
+    workspace.clear_faults();
+
+    let mut bot = start(&workspace, &config, dir.path().join("third.log")).await;
+    expect(&workspace, "the deputy's pages", |ws| {
+        let bob: Vec<String> = ws.dms(BOB).iter().map(seen).collect();
+        (1..=4).all(|n| bob.iter().any(|t| t.contains(&format!("INC-{n}"))))
+    })
+    .await;
+    assert!(bot.terminate().await.success());
+    for n in 1..=4 {
+        assert_eq!(
+            first_pages_of(&workspace, n),
+            1,
+            "INC-{n}: Alice got her first page once; log:\n{}",
+            bot.log_text()
+        );
+    }
+    check_no_message_twice(&workspace, 0);
 }

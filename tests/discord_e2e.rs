@@ -1271,3 +1271,64 @@ async fn people_and_admin_commands_work_on_discord_and_a_long_export_comes_in_pa
         assert_eq!(fences % 2, 0, "{part}");
     }
 }
+
+#[tokio::test]
+async fn pages_queued_for_one_person_arrive_as_one_digest_with_a_button_per_incident() {
+    let (ws, _dir, bot) = started(INCIDENTS).await;
+    let interaction = open(&ws, "Storm 1");
+    reply_to(&ws, &bot, &interaction).await;
+    expect(&ws, &bot, "the first DM page", |ws| {
+        !dms(ws, ALICE).is_empty()
+    })
+    .await;
+    let channel = ws.dm_channel(ALICE).expect("the DM is open");
+
+    // Alice's next direct message is held back for a second and a half; the pages
+    // queued meanwhile go together.
+    ws.fail_next(
+        Method::POST,
+        &format!("/channels/{channel}/messages"),
+        429,
+        json!({"message": "You are being rate limited.", "retry_after": 1.5, "global": false}),
+    );
+    for n in 2..=5 {
+        open(&ws, &format!("Storm {n}"));
+    }
+    let is_digest = |m: &Posted| {
+        let ids = m.button_ids();
+        ids.len() >= 2 && ids.iter().all(|id| id.starts_with("ack:"))
+    };
+    expect(&ws, &bot, "a digest", |ws| {
+        dms(ws, ALICE).iter().any(is_digest)
+    })
+    .await;
+    let digest = dms(&ws, ALICE).into_iter().find(is_digest).unwrap();
+    let ids = digest.button_ids();
+    for id in &ids {
+        let incident = id.replace("ack:", "INC-");
+        assert!(digest.text().contains(&incident), "{}", digest.text());
+    }
+    let mut distinct = ids.clone();
+    distinct.dedup();
+    assert_eq!(distinct, ids, "one button per incident");
+
+    // A reaction cannot say which incident it means: it is answered in the DM.
+    ws.react(ALICE, &digest, &Emoji::Unicode("👀".into()));
+    expect(&ws, &bot, "the answer to the reaction", |ws| {
+        dms(ws, ALICE)
+            .iter()
+            .any(|m| m.text().contains("several incidents"))
+    })
+    .await;
+
+    // Each button takes over its own incident only: the next one is still open.
+    for id in ids.iter().take(2) {
+        let click = ws.click(ALICE, &digest, id);
+        let reply = reply_to(&ws, &bot, &click).await;
+        let incident = id.replace("ack:", "INC-");
+        assert!(
+            reply.contains(&format!("{incident} is yours now")),
+            "{reply}"
+        );
+    }
+}

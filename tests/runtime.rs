@@ -265,11 +265,13 @@ impl Chat for RecordingChat {
                 root: Some(message("C-incidents", format!("root-{}", id.0))),
                 linked: vec![],
                 knowledge: None,
+                digest: None,
             },
             Effect::Page { person, .. } => Delivered {
                 root: None,
                 linked: vec![message(&format!("D-{person}"), format!("dm-{}", id.0))],
                 knowledge: None,
+                digest: None,
             },
             _ => Delivered::default(),
         })

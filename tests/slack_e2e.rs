@@ -695,3 +695,110 @@ async fn a_second_acknowledge_click_is_told_who_owns_the_incident() {
     .await;
     assert_eq!(thread_count(&workspace, "has taken over INC-1"), 1);
 }
+
+/// The incident numbers whose Acknowledge buttons a message carries.
+fn ack_buttons(message: &escalator::workspace::ChannelMessage) -> Vec<u64> {
+    let blocks = message.blocks.clone().unwrap_or_default().to_string();
+    blocks
+        .split("\"action_id\":\"ack:")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next()?.parse().ok())
+        .collect()
+}
+
+#[tokio::test]
+async fn queued_pages_to_one_person_arrive_as_one_digest_whose_buttons_ack_one_incident_each() {
+    let options = WorkspaceOptions {
+        post_rate_limit_per_channel: Some(1),
+        ..options()
+    };
+    let workspace = workspace(options).await;
+    let dir = tempfile::tempdir().unwrap();
+    let timing = Timing {
+        ack_seconds: 120,
+        repages: 0,
+        repage_seconds: 0,
+    };
+    let config = write_config(
+        dir.path(),
+        &workspace.api_base_url(),
+        "socket",
+        "127.0.0.1:0",
+        timing,
+    );
+    let bot = spawn_bot(&config, &dir.path().join("bot.log"));
+    assert!(workspace.wait_for_connections(1, PATIENCE).await);
+
+    // Five incidents at once: Alice's direct messages allow one message a second, so
+    // the pages queued behind the first go together.
+    let commands = (1..=5).map(|n| {
+        let workspace = &workspace;
+        async move {
+            workspace
+                .slash_command(REPORTER, PAYMENTS, &format!("sev1 Storm {n}"))
+                .await
+                .unwrap()
+        }
+    });
+    futures::future::join_all(commands).await;
+    let paged = |ws: &escalator::workspace::SlackWorkspace| {
+        let texts: Vec<String> = ws.dms(ALICE).into_iter().map(|m| m.text).collect();
+        (1..=5).all(|n| texts.iter().any(|t| t.contains(&format!("INC-{n}"))))
+    };
+    expect(&workspace, "a page for every incident", paged).await;
+    let dms = workspace.dms(ALICE);
+    assert!(dms.len() < 5, "{} direct messages for 5 pages", dms.len());
+    let digest = dms
+        .iter()
+        .find(|m| ack_buttons(m).len() >= 2)
+        .cloned()
+        .unwrap_or_else(|| panic!("no digest among {dms:?}\nlog:\n{}", bot.log_text()));
+    let incidents = ack_buttons(&digest);
+    let buttons: usize = dms.iter().map(|m| ack_buttons(m).len()).sum();
+    assert_eq!(buttons, 5, "one button per incident: {dms:?}");
+    for n in &incidents {
+        assert!(digest.text.contains(&format!("INC-{n}")), "{}", digest.text);
+    }
+    assert_within_slack_limits(&workspace);
+
+    // A reaction cannot say which incident it means: it is answered, privately.
+    workspace
+        .react(ALICE, &digest.channel, &digest.ts, "eyes")
+        .await
+        .unwrap();
+    expect(&workspace, "the answer to the reaction", |ws| {
+        ephemeral_texts(ws, ALICE)
+            .iter()
+            .any(|t| t.contains("several incidents"))
+    })
+    .await;
+
+    // Each button takes over its own incident, and only that one: every later click on
+    // another incident of the digest still finds it open.
+    for n in &incidents {
+        workspace
+            .click_button(
+                ALICE,
+                &digest.channel,
+                &digest.ts,
+                &format!("ack:{n}"),
+                None,
+            )
+            .await
+            .unwrap();
+        expect(&workspace, "the hand-over", |ws| {
+            ephemeral_texts(ws, ALICE)
+                .iter()
+                .any(|t| t.contains(&format!("INC-{n} is yours now")))
+        })
+        .await;
+    }
+    let taken = ephemeral_texts(&workspace, ALICE)
+        .iter()
+        .filter(|t| t.contains("is yours now"))
+        .count();
+    assert_eq!(taken, incidents.len());
+    assert!(!ephemeral_texts(&workspace, ALICE)
+        .iter()
+        .any(|t| t.contains("already taken")));
+}

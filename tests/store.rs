@@ -520,6 +520,7 @@ async fn the_outbox_keeps_order_and_records_deliveries() {
         root: Some(root.clone()),
         linked: vec![],
         knowledge: None,
+        digest: None,
     };
     store
         .record_delivery(1, IncidentId(1), &delivered)
@@ -529,6 +530,7 @@ async fn the_outbox_keeps_order_and_records_deliveries() {
         root: None,
         linked: vec![dm.clone()],
         knowledge: None,
+        digest: None,
     };
     store
         .record_delivery(2, IncidentId(1), &delivered)
@@ -639,6 +641,7 @@ async fn populate(store: &Store) {
             channel: "333".to_owned(),
             id: "444".to_owned(),
         }),
+        digest: None,
     };
     store
         .record_delivery(1, IncidentId(1), &post)
@@ -825,4 +828,31 @@ async fn an_entry_marked_in_flight_is_still_marked_after_a_reopen_and_a_failed_a
         .expect("reads")
         .iter()
         .all(|(s, _)| *s != seq));
+}
+
+#[tokio::test]
+async fn a_digest_of_pages_is_linked_to_no_incident_and_passes_the_check() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(dir.path());
+    store.commit(opening()).await.expect("commits");
+    let digest = MessageRef {
+        platform: Platform::Slack,
+        channel: "D-alice".to_owned(),
+        id: "1714557601.000300".to_owned(),
+    };
+    assert!(!store.is_digest(&digest).expect("reads"));
+
+    store.link_digest(&digest).await.expect("links");
+    let delivered = Delivered {
+        digest: Some(digest.clone()),
+        ..Delivered::default()
+    };
+    store
+        .record_delivery(2, IncidentId(1), &delivered)
+        .await
+        .expect("records");
+
+    assert!(store.is_digest(&digest).expect("reads"));
+    assert_eq!(store.incident_for_message(&digest).expect("reads"), None);
+    assert!(store.check().expect("checks").is_none());
 }

@@ -64,6 +64,14 @@ impl<C: Chat> Chat for Deadline<C> {
         self.within("deliver", self.inner.deliver(delivery)).await
     }
 
+    async fn deliver_digest(&self, deliveries: &[Delivery]) -> Vec<Result<Delivered, ChatError>> {
+        let digest = async { Ok(self.inner.deliver_digest(deliveries).await) };
+        match self.within("deliver_digest", digest).await {
+            Ok(outcomes) => outcomes,
+            Err(error) => vec![Err(error); deliveries.len()],
+        }
+    }
+
     async fn alert_admins(&self, policy: &Policy, alert: &Alert) -> Result<(), ChatError> {
         self.within("alert_admins", self.inner.alert_admins(policy, alert))
             .await

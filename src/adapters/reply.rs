@@ -71,6 +71,7 @@ pub fn reply_text(reply: &Reply, policy: &Policy, locale: &str, markup: &dyn Mar
         }
         Reply::NoTeam { .. } => words.t("reply-no-team", &[]),
         Reply::WhichIncident => words.t("reply-which-incident", &[]),
+        Reply::DigestReaction => words.t("reply-digest-reaction", &[]),
         Reply::NoFormHere { incident } => {
             words.t("reply-no-form-here", &[("incident", id(incident))])
         }

@@ -81,6 +81,9 @@ pub enum Reply {
     },
     /// A command without an incident id outside an incident thread.
     WhichIncident,
+    /// A reaction on a digest of pages, which concerns several incidents: the buttons
+    /// act on one each.
+    DigestReaction,
     /// A form was asked for where none can open (a mention has no trigger for one).
     NoFormHere {
         /// The incident whose fix note was to be edited.
@@ -486,6 +489,12 @@ impl Responder {
         } else {
             return Response::Nothing;
         };
+        // FIXME(#8): a reaction in the moment between a digest's post and its link is
+        // ignored quietly instead of answered.
+        if self.escalator.store().is_digest(message).unwrap_or(false) {
+            debug!("reaction on a page digest answered");
+            return Response::Reply(Reply::DigestReaction);
+        }
         let Some(incident) = self.linked_incident(message).await else {
             return Response::Nothing;
         };
@@ -502,8 +511,12 @@ impl Responder {
 
     /// The incident a message belongs to. A page can be reacted to a moment before its
     /// delivery is recorded, so an unknown message is looked up again for a short while.
+    /// A digest of pages belongs to none.
     async fn linked_incident(&self, message: &MessageRef) -> Option<IncidentId> {
         for attempt in 0..=LINK_RETRIES {
+            if self.escalator.store().is_digest(message).unwrap_or(false) {
+                return None;
+            }
             match self.escalator.store().incident_for_message(message) {
                 Ok(Some(id)) => return Some(id),
                 Ok(None) if attempt < LINK_RETRIES => {

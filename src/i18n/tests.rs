@@ -53,6 +53,7 @@ fn sample_args() -> Vec<(&'static str, FluentValue<'static>)> {
         "moved",
         "channel",
         "paged",
+        "incidents",
     ];
     let numbers = ["step", "steps", "n", "round", "count", "skipped"];
     texts

@@ -31,6 +31,7 @@ pub use card::{root_card, Button, ButtonStyle, Card, Field};
 pub use fix_note::{fix_note_edit_form, fix_note_form, FixNoteForm, FormField};
 pub use help::{criteria_text, help_text};
 pub use markup::{Markup, PlainMarkup};
+pub use page::{render_digest, Digest, DigestItem};
 pub use related::{fix_line, related_text, FixLine};
 pub use reply::{alert_text, rejection_reply};
 pub use words::Words;

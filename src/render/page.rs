@@ -6,12 +6,13 @@
 
 use serde_json::json;
 
-use super::card::{self, Card, Field};
+use super::card::{self, Button, ButtonStyle, Card, Field};
 use super::markup::{Markup, PlainMarkup};
 use super::words::Words;
-use super::{Body, LocalePicker, Message, Target};
+use super::{Action, ActionKind, Body, LocalePicker, Message, Target};
 use crate::engine::policy::{Means, Policy};
-use crate::engine::{Incident, PageReason, PersonId, State};
+use crate::engine::{Effect, Incident, IncidentId, PageReason, PersonId, State};
+use crate::ports::{Delivery, MessageRef};
 
 /// One `Effect::Page`, borrowed.
 pub(super) struct Page<'e> {
@@ -212,4 +213,124 @@ pub(super) fn channel_page_text(
             ("summary", words.summary(incident).into()),
         ],
     )
+}
+
+/// Several pages by direct message to one person, as one message: an opening line, then
+/// one item per incident, each with its own Acknowledge button.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Digest {
+    /// Who is paged.
+    pub person: PersonId,
+    /// The reader's locale.
+    pub locale: String,
+    /// The opening line: how many incidents, and that each button acts on its own one.
+    pub heading: String,
+    /// One per incident, in the order of the deliveries.
+    pub items: Vec<DigestItem>,
+    /// The whole digest as text, for notifications and clients without buttons.
+    pub fallback: String,
+}
+
+/// One incident of a digest.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DigestItem {
+    /// The incident.
+    pub incident: IncidentId,
+    /// Its title, summary, why the person is paged and, when known, a link to its thread.
+    pub text: String,
+    /// Acknowledge, acting on this incident only.
+    pub button: Button,
+}
+
+/// The digest of `deliveries`, pages by direct message to one person; `None` when the
+/// first is not one. `thread_link` marks up a link to an incident's thread from its
+/// root message and a label, when the platform can.
+pub fn render_digest(
+    deliveries: &[Delivery],
+    locales: &dyn LocalePicker,
+    markup: &dyn Markup,
+    thread_link: &dyn Fn(&MessageRef, &str) -> Option<String>,
+) -> Option<Digest> {
+    let first = deliveries.first()?;
+    let Effect::Page {
+        person,
+        means: Means::Direct,
+        ..
+    } = &first.effect
+    else {
+        return None;
+    };
+    let policy = first.policy.as_ref();
+    let locale = locales.pick(policy, Some(person), Some(&first.incident.team));
+    let words = Words::new(policy, &locale, markup);
+
+    let items: Vec<DigestItem> = deliveries
+        .iter()
+        .filter_map(|delivery| digest_item(&words, delivery, thread_link))
+        .collect();
+    let count = items.len();
+    let heading = words.t("page-digest-heading", &[("count", count.into())]);
+    let incidents = words.list(items.iter().map(|item| item.incident.to_string()));
+    let fallback = words.t(
+        "page-digest-fallback",
+        &[("count", count.into()), ("incidents", incidents.into())],
+    );
+    Some(Digest {
+        person: person.clone(),
+        locale: locale.clone(),
+        heading,
+        items,
+        fallback,
+    })
+}
+
+fn digest_item(
+    words: &Words<'_>,
+    delivery: &Delivery,
+    thread_link: &dyn Fn(&MessageRef, &str) -> Option<String>,
+) -> Option<DigestItem> {
+    let Effect::Page {
+        person,
+        means,
+        reason,
+        step,
+    } = &delivery.effect
+    else {
+        return None;
+    };
+    let incident = &delivery.incident;
+    let page = Page {
+        person,
+        means,
+        reason,
+        step: *step,
+    };
+    let mut text = words.t(
+        "page-digest-item",
+        &[
+            ("title", words.markup.bold(&words.title(incident)).into()),
+            ("summary", words.summary(incident).into()),
+            ("reason", reason_text(words, incident, &page).into()),
+        ],
+    );
+    let label = words.t("page-digest-thread", &[]);
+    if let Some(link) = delivery
+        .root
+        .as_ref()
+        .and_then(|root| thread_link(root, &label))
+    {
+        text.push_str(&format!(" · {link}"));
+    }
+    Some(DigestItem {
+        incident: incident.id,
+        text,
+        button: Button {
+            label: words.t("button-acknowledge", &[]),
+            action: Action {
+                kind: ActionKind::Acknowledge,
+                incident: incident.id,
+            },
+            style: ButtonStyle::Primary,
+        },
+    })
 }

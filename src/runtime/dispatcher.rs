@@ -17,6 +17,10 @@
 //! - Transient failure: exponential back-off with jitter, from 1 s doubling to 60 s; the
 //!   incident's later entries in the lane wait with it.
 //! - Permanent failure: logged, admins alerted, entry dropped.
+//!
+//! A digest (several pages to one person, see [`super::lanes`]) is one platform call; each
+//! of its entries is marked in flight before it and recorded after it on its own, so
+//! every entry ends up in one of the outcomes above.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,11 +31,11 @@ use tokio::sync::watch;
 use tokio::task::{Id, JoinError, JoinSet};
 use tracing::{debug, error, warn};
 
-use super::lanes::{Lane, Lanes, Place};
+use super::lanes::{Lane, Lanes, Place, Send};
 use super::{sleep_or_forever, until, Escalator, RuntimeError};
 use crate::engine::{Effect, Timestamp};
 use crate::metrics::ApiErrorKind;
-use crate::ports::{Alert, Chat, ChatError, Delivery};
+use crate::ports::{Alert, Chat, ChatError, Delivered, Delivery};
 use crate::store::OutboxEntry;
 
 /// The first back-off after a transient failure.
@@ -56,11 +60,10 @@ enum Handled {
 /// The chat adapters, shared by the sending tasks.
 type Chats = Arc<[Arc<dyn Chat>]>;
 
-/// One send under way.
+/// One send under way: one entry, or a digest of several.
 struct Sending {
     lane: Lane,
-    place: Place,
-    entry: OutboxEntry,
+    entries: Vec<(Place, OutboxEntry)>,
 }
 
 /// The dispatcher's state between wake-ups.
@@ -68,7 +71,7 @@ struct Sending {
 struct Dispatch {
     lanes: Lanes,
     sending: HashMap<Id, Sending>,
-    tasks: JoinSet<Result<Handled, RuntimeError>>,
+    tasks: JoinSet<Result<Vec<Handled>, RuntimeError>>,
 }
 
 impl Escalator {
@@ -142,17 +145,20 @@ impl Escalator {
         let now = self.clock.now();
         let limit = MAX_SENDING.saturating_sub(state.sending.len());
         let ready = state.lanes.take_ready(now, limit);
-        for (lane, place, entry) in ready.sends {
+        for Send { lane, entries } in ready.sends {
             let this = Arc::clone(self);
             let chats = Arc::clone(chats);
-            let seq = place.1;
-            let sent = entry.clone();
-            let task = state
-                .tasks
-                .spawn(async move { this.deliver(&chats, seq, &sent).await });
-            state
-                .sending
-                .insert(task.id(), Sending { lane, place, entry });
+            let sent: Vec<(u64, OutboxEntry)> = entries
+                .iter()
+                .map(|(place, entry)| (place.1, entry.clone()))
+                .collect();
+            let task = state.tasks.spawn(async move {
+                match sent.as_slice() {
+                    [(seq, entry)] => Ok(vec![this.deliver(&chats, *seq, entry).await?]),
+                    _ => this.deliver_digest(&chats, &sent).await,
+                }
+            });
+            state.sending.insert(task.id(), Sending { lane, entries });
         }
         ready.next_at.map(|at| until(at, now))
     }
@@ -161,7 +167,7 @@ impl Escalator {
     fn finish(
         &self,
         state: &mut Dispatch,
-        joined: Result<(Id, Result<Handled, RuntimeError>), JoinError>,
+        joined: Result<(Id, Result<Vec<Handled>, RuntimeError>), JoinError>,
     ) {
         let (id, handled) = match joined {
             Ok((id, handled)) => (id, handled),
@@ -173,37 +179,51 @@ impl Escalator {
                 )
             }
         };
-        let Some(Sending { lane, place, entry }) = state.sending.remove(&id) else {
+        let Some(Sending { lane, entries }) = state.sending.remove(&id) else {
             return;
         };
-        match handled {
-            Ok(Handled::Done) => state.lanes.sent(&lane),
-            Ok(Handled::Later(at)) => {
-                let entry = OutboxEntry {
-                    attempts: entry.attempts + 1,
-                    in_flight: true,
-                    ..entry
-                };
-                state.lanes.wait(lane, place, entry, at, false);
-            }
-            Ok(Handled::RateLimited(at)) => {
-                let entry = OutboxEntry {
-                    attempts: entry.attempts + 1,
-                    in_flight: true,
-                    ..entry
-                };
-                state.lanes.wait(lane, place, entry, at, true);
-            }
+        let outcomes = match handled {
+            Ok(outcomes) => outcomes,
             Err(error) => {
-                error!(error = %error, incident_id = %entry.incident, "could not deliver an outbox entry");
+                let incidents: Vec<String> = entries
+                    .iter()
+                    .map(|(_, e)| e.incident.to_string())
+                    .collect();
+                error!(error = %error, incidents = ?incidents, "could not deliver an outbox entry");
                 let at = self.clock.now() + retry_delta(STORE_RETRY);
-                let entry = OutboxEntry {
-                    in_flight: true,
-                    ..entry
-                };
-                state.lanes.wait(lane, place, entry, at, false);
+                for (place, entry) in entries {
+                    let entry = OutboxEntry {
+                        in_flight: true,
+                        ..entry
+                    };
+                    state.lanes.wait(lane.clone(), place, entry, at, false);
+                }
+                state.lanes.sent(&lane);
+                return;
             }
+        };
+        let mut outcomes = outcomes.into_iter();
+        for (place, entry) in entries {
+            // Every entry has an outcome; one without would stay out of its lane until
+            // the next start, so it is tried again instead.
+            let handled = outcomes
+                .next()
+                .unwrap_or_else(|| Handled::Later(self.clock.now() + retry_delta(STORE_RETRY)));
+            let (at, is_lane_wide) = match handled {
+                Handled::Done => continue,
+                Handled::Later(at) => (at, false),
+                Handled::RateLimited(at) => (at, true),
+            };
+            let entry = OutboxEntry {
+                attempts: entry.attempts + 1,
+                in_flight: true,
+                ..entry
+            };
+            state
+                .lanes
+                .wait(lane.clone(), place, entry, at, is_lane_wide);
         }
+        state.lanes.sent(&lane);
     }
 
     /// Delivers one outbox entry and records the outcome in the store.
@@ -242,7 +262,95 @@ impl Escalator {
             attempt: entry.attempts,
             key: Some(key),
         };
-        match chat.deliver(&delivery).await {
+        let outcome = chat.deliver(&delivery).await;
+        self.settle(chat.as_ref(), &delivery, seq, entry, outcome)
+            .await
+    }
+
+    /// Delivers several direct pages to one person as one digest, and records each
+    /// entry's outcome in the store. Entries whose incident or adapter is gone are
+    /// dropped as in [`Self::deliver`].
+    async fn deliver_digest(
+        &self,
+        chats: &[Arc<dyn Chat>],
+        entries: &[(u64, OutboxEntry)],
+    ) -> Result<Vec<Handled>, RuntimeError> {
+        let mut handled: Vec<Option<Handled>> = Vec::with_capacity(entries.len());
+        let mut deliveries = Vec::new();
+        let mut chat: Option<&Arc<dyn Chat>> = None;
+        for (index, (seq, entry)) in entries.iter().enumerate() {
+            let id = entry.incident;
+            let found = self.store.incident(id)?.and_then(|incident| {
+                let chat = chats.iter().find(|c| c.platform() == incident.platform)?;
+                Some((incident, chat))
+            });
+            let Some((incident, found_chat)) = found else {
+                error!(incident_id = %id, "digest page without its incident or chat adapter dropped");
+                self.store.outbox_done(*seq).await?;
+                handled.push(Some(Handled::Done));
+                continue;
+            };
+            chat = Some(found_chat);
+            // TODO(#8): each page is marked and later recorded with its own flushed
+            // write, about 80 flushes a digest; they bound how fast a storm drains.
+            let key = self.begin_delivery(*seq, entry).await?;
+            deliveries.push((
+                index,
+                Delivery {
+                    incident,
+                    effect: entry.effect.clone(),
+                    root: self.store.root(id)?,
+                    knowledge: self.store.knowledge_post(id)?,
+                    policy: self.policy(),
+                    attempt: entry.attempts,
+                    key: Some(key),
+                },
+            ));
+            handled.push(None);
+        }
+        let Some(chat) = chat else {
+            return Ok(handled.into_iter().flatten().collect());
+        };
+
+        let batch: Vec<Delivery> = deliveries.iter().map(|(_, d)| d.clone()).collect();
+        debug!(pages = batch.len(), platform = %chat.platform(), "page digest sending");
+        let outcomes = chat.deliver_digest(&batch).await;
+        if let Some(digest) = outcomes
+            .iter()
+            .find_map(|o| o.as_ref().ok()?.digest.clone())
+        {
+            // Linked before the pages are recorded: a reaction on it then never finds
+            // one of its incidents, whatever a crash in between leaves behind.
+            self.store.link_digest(&digest).await?;
+        }
+        let mut outcomes = outcomes.into_iter();
+        for (index, delivery) in &deliveries {
+            let (seq, entry) = &entries[*index];
+            let outcome = outcomes
+                .next()
+                .unwrap_or_else(|| Err(ChatError::Transient("no outcome".to_owned())));
+            let settled = self
+                .settle(chat.as_ref(), delivery, *seq, entry, outcome)
+                .await?;
+            handled[*index] = Some(settled);
+        }
+        Ok(handled.into_iter().flatten().collect())
+    }
+
+    /// Records the outcome of one entry's delivery in the store and says what the lane
+    /// does with the entry.
+    async fn settle(
+        &self,
+        chat: &dyn Chat,
+        delivery: &Delivery,
+        seq: u64,
+        entry: &OutboxEntry,
+        outcome: Result<Delivered, ChatError>,
+    ) -> Result<Handled, RuntimeError> {
+        let id = entry.incident;
+        let platform = delivery.incident.platform;
+        let kind = effect_kind(&entry.effect);
+        match outcome {
             Ok(delivered) => {
                 self.store.record_delivery(seq, id, &delivered).await?;
                 self.record_delivered(platform, &entry.effect);
@@ -275,14 +383,13 @@ impl Escalator {
                     error = %reason,
                     "delivery failed; will retry"
                 );
-                self.report_if_lasting(chat.as_ref(), &delivery, &reason)
-                    .await;
+                self.report_if_lasting(chat, delivery, &reason).await;
                 Ok(Handled::Later(self.retry_later(seq, entry, delay).await?))
             }
             Err(ChatError::Permanent { code }) => {
                 self.metrics
                     .record_api_error(platform, ApiErrorKind::Permanent, Duration::ZERO);
-                self.give_up(chat.as_ref(), &delivery, seq, &code).await?;
+                self.give_up(chat, delivery, seq, &code).await?;
                 Ok(Handled::Done)
             }
         }

@@ -8,11 +8,19 @@
 //! other incidents'. A rate limit holds the whole lane, since platforms limit per
 //! channel. Only one update of an incident's root message is queued at a time; it renders
 //! the incident as it is when sent, so later ones add nothing.
+//!
+//! A person's lane sends pages in digests: when the page it is about to send has more
+//! ready pages behind it, it takes them along (up to [`crate::ports::digest_limit`]),
+//! and the adapter delivers them as one direct message. A platform that allows one
+//! message a second per conversation would otherwise hold a storm's pages back for
+//! minutes. A page waiting for its back-off, and the later pages of its incident, stay
+//! behind; so does a second page of an incident already in the digest.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::engine::policy::Means;
 use crate::engine::{Effect, IncidentId, PersonId, Platform, TeamId, Timestamp};
+use crate::ports::digest_limit;
 use crate::store::OutboxEntry;
 
 /// Where an entry's messages go; entries to one destination share a lane.
@@ -111,6 +119,45 @@ impl LaneQueue {
         }
         earliest.map_or(Next::Idle, Next::At)
     }
+
+    /// The places of the ready direct-message pages queued behind `first`, a direct
+    /// page, that can go with it in one digest: at most `limit` places in all, one per
+    /// incident, none of an incident held by a back-off.
+    fn digest_after(&self, first: Place, now: Timestamp, limit: usize) -> Vec<Place> {
+        let Some(head) = self.entries.get(&first) else {
+            return Vec::new();
+        };
+        let mut taken: HashSet<IncidentId> = HashSet::from([head.incident]);
+        let mut held: HashSet<IncidentId> = HashSet::new();
+        let mut places = Vec::new();
+        for (place, entry) in self.entries.range(first..).skip(1) {
+            if places.len() + 1 >= limit {
+                break;
+            }
+            let is_ready = entry.not_before.is_none_or(|at| at <= now);
+            if !is_direct_page(&entry.effect) || !is_ready {
+                held.insert(entry.incident);
+                continue;
+            }
+            if held.contains(&entry.incident) || !taken.insert(entry.incident) {
+                held.insert(entry.incident);
+                continue;
+            }
+            places.push(*place);
+        }
+        places
+    }
+}
+
+/// Whether `effect` is a page by direct message, the only kind that goes in digests.
+fn is_direct_page(effect: &Effect) -> bool {
+    matches!(
+        effect,
+        Effect::Page {
+            means: Means::Direct,
+            ..
+        }
+    )
 }
 
 /// The queued entries by lane.
@@ -123,10 +170,19 @@ pub(super) struct Lanes {
     last_seq: Option<u64>,
 }
 
+/// What one lane sends now: one entry, or several direct pages to one person as a
+/// digest.
+pub(super) struct Send {
+    /// The lane, now sending.
+    pub lane: Lane,
+    /// The entries taken out of it, in lane order; more than one only for a digest.
+    pub entries: Vec<(Place, OutboxEntry)>,
+}
+
 /// The entries to send now, and when to look again otherwise.
 pub(super) struct Ready {
-    /// Taken out of their lanes, which are now sending: lane, place and entry.
-    pub sends: Vec<(Lane, Place, OutboxEntry)>,
+    /// Taken out of their lanes, which are now sending.
+    pub sends: Vec<Send>,
     /// The earliest moment a lane that waits may send again.
     pub next_at: Option<Timestamp>,
 }
@@ -157,7 +213,7 @@ impl Lanes {
     }
 
     /// Takes the next entry of every lane that can send now, best first, at most
-    /// `limit` of them.
+    /// `limit` lanes; a person's lane takes the ready pages behind it as one digest.
     pub(super) fn take_ready(&mut self, now: Timestamp, limit: usize) -> Ready {
         let mut candidates: Vec<(Place, Lane)> = Vec::new();
         let mut next_at: Option<Timestamp> = None;
@@ -175,19 +231,36 @@ impl Lanes {
             let Some(queue) = self.lanes.get_mut(&lane) else {
                 continue;
             };
-            let Some(entry) = queue.entries.remove(&place) else {
-                continue;
-            };
-            queue.is_sending = true;
-            if self.refreshes.get(&entry.incident) == Some(&place.1) {
-                self.refreshes.remove(&entry.incident);
+            let mut places = vec![place];
+            if let Lane::Person(platform, _) = &lane {
+                if queue
+                    .entries
+                    .get(&place)
+                    .is_some_and(|e| is_direct_page(&e.effect))
+                {
+                    places.extend(queue.digest_after(place, now, digest_limit(*platform)));
+                }
             }
-            sends.push((lane, place, entry));
+            let entries: Vec<(Place, OutboxEntry)> = places
+                .into_iter()
+                .filter_map(|place| queue.entries.remove(&place).map(|entry| (place, entry)))
+                .collect();
+            if entries.is_empty() {
+                continue;
+            }
+            queue.is_sending = true;
+            for (place, entry) in &entries {
+                if self.refreshes.get(&entry.incident) == Some(&place.1) {
+                    self.refreshes.remove(&entry.incident);
+                }
+            }
+            sends.push(Send { lane, entries });
         }
         Ready { sends, next_at }
     }
 
-    /// The lane's send ended and the entry is gone.
+    /// The lane's send ended and its entries are gone (those that wait are back through
+    /// [`Lanes::wait`] first).
     pub(super) fn sent(&mut self, lane: &Lane) {
         let Some(queue) = self.lanes.get_mut(lane) else {
             return;
@@ -271,11 +344,13 @@ mod tests {
         let mut sent = Vec::new();
         loop {
             let ready = lanes.take_ready(now, 1);
-            let Some((lane, _, entry)) = ready.sends.into_iter().next() else {
+            let Some(send) = ready.sends.into_iter().next() else {
                 return sent;
             };
-            sent.push((entry.incident.0, entry.effect));
-            lanes.sent(&lane);
+            for (_, entry) in send.entries {
+                sent.push((entry.incident.0, entry.effect));
+            }
+            lanes.sent(&send.lane);
         }
     }
 
@@ -315,16 +390,13 @@ mod tests {
         lanes.push(channel(), 3, entry(2, Effect::PostRoot));
 
         let first = lanes.take_ready(t(0), 8).sends.remove(0);
-        lanes.wait(first.0, first.1, first.2, t(5), false);
-        let ready = lanes.take_ready(t(0), 8);
-        assert_eq!(ready.sends[0].2.incident, IncidentId(2));
-        lanes.wait(
-            ready.sends[0].0.clone(),
-            ready.sends[0].1,
-            ready.sends[0].2.clone(),
-            t(9),
-            true,
-        );
+        let (place, entry) = first.entries[0].clone();
+        lanes.wait(first.lane, place, entry, t(5), false);
+        let mut ready = lanes.take_ready(t(0), 8);
+        let second = ready.sends.remove(0);
+        let (place, entry) = second.entries[0].clone();
+        assert_eq!(entry.incident, IncidentId(2));
+        lanes.wait(second.lane, place, entry, t(9), true);
 
         let ready = lanes.take_ready(t(6), 8);
         assert!(ready.sends.is_empty());
@@ -347,7 +419,7 @@ mod tests {
         assert!(lanes.push(channel(), 3, entry(2, Effect::RefreshRoot)));
 
         let sending = lanes.take_ready(t(0), 1).sends.remove(0);
-        assert_eq!(sending.1, (1, 1));
+        assert_eq!(sending.entries[0].0, (1, 1));
         assert!(lanes.push(channel(), 4, entry(1, Effect::RefreshRoot)));
         assert!(!lanes.push(channel(), 5, entry(1, Effect::RefreshRoot)));
         assert_eq!(lanes.last_seq(), Some(5));
@@ -368,9 +440,141 @@ mod tests {
         lanes.push(Lane::Followers(IncidentId(1)), 3, entry(1, announce()));
 
         let ready = lanes.take_ready(t(0), 2);
-        let sending: Vec<Lane> = ready.sends.into_iter().map(|send| send.0).collect();
+        let sending: Vec<Lane> = ready.sends.into_iter().map(|send| send.lane).collect();
         assert_eq!(sending, vec![alice, channel()]);
         assert_eq!(lanes.take_ready(t(0), 8).sends.len(), 1);
         assert!(lanes.take_ready(t(0), 8).sends.is_empty());
+    }
+
+    fn dm(person: &str, reason: PageReason) -> Effect {
+        Effect::Page {
+            person: person.into(),
+            means: Means::Direct,
+            reason,
+            step: 0,
+        }
+    }
+
+    fn alice(platform: Platform) -> Lane {
+        Lane::Person(platform, "alice".into())
+    }
+
+    /// The incidents of each send, one list per lane that sends.
+    fn incidents(ready: &Ready) -> Vec<Vec<u64>> {
+        let mut sends: Vec<Vec<u64>> = ready
+            .sends
+            .iter()
+            .map(|send| send.entries.iter().map(|(_, e)| e.incident.0).collect())
+            .collect();
+        sends.sort();
+        sends
+    }
+
+    #[test]
+    fn ready_direct_pages_to_one_person_go_as_one_digest() {
+        let mut lanes = Lanes::default();
+        for incident in 1..=4 {
+            lanes.push(
+                alice(Platform::Slack),
+                incident,
+                entry(incident, dm("alice", PageReason::First)),
+            );
+        }
+        let bob = Lane::Person(Platform::Slack, "bob".into());
+        lanes.push(bob.clone(), 5, entry(5, dm("bob", PageReason::First)));
+        lanes.push(channel(), 6, entry(6, thread_page()));
+        lanes.push(channel(), 7, entry(7, thread_page()));
+
+        let ready = lanes.take_ready(t(0), 8);
+        assert_eq!(incidents(&ready), vec![vec![1, 2, 3, 4], vec![5], vec![6]]);
+        for send in &ready.sends {
+            lanes.sent(&send.lane);
+        }
+        assert_eq!(incidents(&lanes.take_ready(t(0), 8)), vec![vec![7]]);
+    }
+
+    #[test]
+    fn a_digest_skips_pages_held_by_a_back_off_and_second_pages_of_an_incident() {
+        let mut lanes = Lanes::default();
+        let mut waiting = entry(2, dm("alice", PageReason::First));
+        waiting.not_before = Some(t(30));
+        lanes.push(
+            alice(Platform::Slack),
+            1,
+            entry(1, dm("alice", PageReason::First)),
+        );
+        lanes.push(alice(Platform::Slack), 2, waiting);
+        lanes.push(
+            alice(Platform::Slack),
+            3,
+            entry(2, dm("alice", PageReason::Repage { n: 1 })),
+        );
+        lanes.push(
+            alice(Platform::Slack),
+            4,
+            entry(1, dm("alice", PageReason::Repage { n: 1 })),
+        );
+        lanes.push(
+            alice(Platform::Slack),
+            5,
+            entry(3, dm("alice", PageReason::First)),
+        );
+
+        let ready = lanes.take_ready(t(0), 8);
+        assert_eq!(incidents(&ready), vec![vec![1, 3]]);
+        let send = &ready.sends[0];
+        assert_eq!(
+            send.entries
+                .iter()
+                .map(|(place, _)| place.1)
+                .collect::<Vec<_>>(),
+            vec![1, 5]
+        );
+        lanes.sent(&send.lane);
+
+        assert_eq!(incidents(&lanes.take_ready(t(0), 8)), vec![vec![1]]);
+    }
+
+    #[test]
+    fn a_digest_holds_at_most_the_platforms_limit() {
+        for platform in [Platform::Slack, Platform::Discord] {
+            let limit = digest_limit(platform);
+            let mut lanes = Lanes::default();
+            for incident in 1..=(limit as u64 + 3) {
+                lanes.push(
+                    alice(platform),
+                    incident,
+                    entry(incident, dm("alice", PageReason::First)),
+                );
+            }
+            let ready = lanes.take_ready(t(0), 8);
+            assert_eq!(ready.sends[0].entries.len(), limit, "{platform}");
+            lanes.sent(&ready.sends[0].lane);
+            let rest = lanes.take_ready(t(0), 8);
+            assert_eq!(rest.sends[0].entries.len(), 3, "{platform}");
+        }
+    }
+
+    #[test]
+    fn a_lone_page_and_other_lanes_send_one_entry() {
+        let mut lanes = Lanes::default();
+        lanes.push(
+            alice(Platform::Slack),
+            1,
+            entry(1, dm("alice", PageReason::First)),
+        );
+        lanes.push(Lane::Followers(IncidentId(2)), 2, entry(2, announce()));
+        lanes.push(Lane::Followers(IncidentId(2)), 3, entry(2, announce()));
+        lanes.push(channel(), 4, entry(3, thread_page()));
+        lanes.push(channel(), 5, entry(4, thread_page()));
+
+        let ready = lanes.take_ready(t(0), 8);
+        assert_eq!(incidents(&ready), vec![vec![1], vec![2], vec![3]]);
+        let lone = ready
+            .sends
+            .iter()
+            .find(|send| send.lane == alice(Platform::Slack))
+            .expect("alice's lane sends");
+        assert_eq!(lone.entries[0].1, entry(1, dm("alice", PageReason::First)));
     }
 }

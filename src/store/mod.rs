@@ -17,7 +17,7 @@
 //! | `outbox` | global sequence | [`OutboxEntry`] as JSON |
 //! | `dedupe` | the key's text | expiry millis |
 //! | `audit` | sequence | [`AuditRecord`] as JSON |
-//! | `links` | `MessageRef` as JSON | incident id |
+//! | `links` | `MessageRef` as JSON | incident id; 0 for a digest of pages |
 //! | `roots` | incident id | `MessageRef` as JSON |
 //! | `knowledge_posts` | incident id | the fix note's `MessageRef` in the knowledge channel |
 //! | `absences` | person id | `Vec<Absence>` as JSON |
@@ -32,6 +32,9 @@ mod watermark;
 
 pub use check::Damage;
 pub use watermark::{Counters, Watermark, WATERMARK_FILE};
+
+/// What a digest of pages is linked to in `links`: no incident, since ids start at 1.
+const DIGEST_LINK: crate::engine::IncidentId = crate::engine::IncidentId(0);
 
 use std::fs::DirBuilder;
 use std::io;
@@ -1091,7 +1094,7 @@ impl Store {
         self.flush().await
     }
 
-    /// The incident a message belongs to, if it is linked.
+    /// The incident a message belongs to, if it is linked to one.
     pub fn incident_for_message(
         &self,
         message: &MessageRef,
@@ -1099,7 +1102,20 @@ impl Store {
         let value = self.db()?.trees.links.get(encode("link", message)?)?;
         Ok(value
             .and_then(|bytes| keys::read_u64(&bytes))
+            .filter(|id| *id != DIGEST_LINK.0)
             .map(IncidentId))
+    }
+
+    /// Marks `message` as a digest of pages about several incidents, so that reactions
+    /// on it are answered rather than applied to one of them.
+    pub async fn link_digest(&self, message: &MessageRef) -> Result<(), StoreError> {
+        self.link_message(message, DIGEST_LINK).await
+    }
+
+    /// Whether `message` is a digest of pages (see [`Store::link_digest`]).
+    pub fn is_digest(&self, message: &MessageRef) -> Result<bool, StoreError> {
+        let value = self.db()?.trees.links.get(encode("link", message)?)?;
+        Ok(value.and_then(|bytes| keys::read_u64(&bytes)) == Some(DIGEST_LINK.0))
     }
 
     /// Records the incident's root message and links it.

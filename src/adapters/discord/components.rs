@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::engine::policy::{Person, Policy};
 use crate::engine::{IncidentId, Platform, Timestamp, UserRef};
-use crate::render::{Button, ButtonStyle, Card, FixNoteForm, FormField, Markup};
+use crate::render::{Button, ButtonStyle, Card, Digest, FixNoteForm, FormField, Markup};
 
 /// The custom id prefix of the fix-note modal; the incident number follows.
 pub const FIX_NOTE_MODAL: &str = "fix-note:";
@@ -316,6 +316,40 @@ pub fn card_message(card: &Card) -> Value {
         message["components"] = json!([{"type": 1, "components": buttons}]);
     }
     message
+}
+
+/// A digest of pages as a message body: the opening line, one embed per incident (at
+/// most 10, Discord's limit, each short enough for the 6,000 characters all embeds may
+/// hold) and their Acknowledge buttons in rows of five, each naming its incident.
+pub fn digest_message(digest: &Digest) -> Value {
+    let embeds: Vec<Value> = digest
+        .items
+        .iter()
+        .take(10)
+        .map(|item| json!({"description": cut(&item.text, 550)}))
+        .collect();
+    let buttons: Vec<Value> = digest
+        .items
+        .iter()
+        .take(25)
+        .map(|item| {
+            let labelled = Button {
+                label: format!("{} · {}", item.button.label, item.incident),
+                ..item.button.clone()
+            };
+            button(&labelled)
+        })
+        .collect();
+    let rows: Vec<Value> = buttons
+        .chunks(5)
+        .map(|row| json!({"type": 1, "components": row}))
+        .collect();
+    json!({
+        "content": cut(&digest.heading, 2000),
+        "embeds": embeds,
+        "components": rows,
+        "allowed_mentions": {"parse": ["users"]},
+    })
 }
 
 /// A plain text message body; user mentions in it notify, `@here` does too.

@@ -287,7 +287,18 @@ impl DiscordInbound {
             kind: RequestKind::Reaction { message, emoji },
         };
         let span = info_span!("discord_reaction", platform = "discord", channel_id = %reaction.channel_id, message_id = %reaction.message_id);
-        self.responder.handle(request).instrument(span).await;
+        let user = request.user.clone();
+        let response = self.responder.handle(request).instrument(span).await;
+        // A reaction is answered only when it cannot act (one on a page digest). Digests
+        // are direct messages, so the answer in the same channel is for the reader only.
+        if let Response::Reply(reply) = response {
+            let body = text_message(&self.text_of(&reply, &user));
+            let path = format!("/channels/{}/messages", reaction.channel_id);
+            if let Err(error) = self.rest.post(&path, &body).await {
+                self.count_failure(&error);
+                warn!(platform = "discord", error = %error, "reaction answer not shown");
+            }
+        }
     }
 
     /// Counts a failed call made here (a reply, an interaction response) in the platform

@@ -9,6 +9,10 @@
 //!
 //! A thread started from a message has the message's id, so the root's id is also the
 //! thread's channel id; nothing else needs remembering.
+//!
+//! Several pages to one person may come as a digest: one direct message with an embed
+//! and an Acknowledge button per incident. Its nonce is made from the keys of all its
+//! pages, so a resend of the same digest within Discord's window is not posted twice.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,12 +21,14 @@ use async_trait::async_trait;
 use serde_json::{json, Value};
 use tracing::{info, warn};
 
+use crate::engine::policy::Means;
 use crate::engine::policy::{Policy, TeamChannels};
 use crate::engine::{Effect, Incident, Platform};
 use crate::ports::{Alert, Chat, ChatError, Delivered, Delivery, MessageRef};
+use crate::render::Markup;
 use crate::render::{self, Body, Message, PolicyLocale, Target};
 
-use super::components::{card_message, cut, text_message, DiscordMarkup};
+use super::components::{card_message, cut, digest_message, text_message, DiscordMarkup};
 use super::rest::{code_name, Rest, RestError};
 use crate::adapters::resend::{discord_nonce, MessageKeys};
 
@@ -122,6 +128,55 @@ impl DiscordChat {
     ) -> Result<MessageRef, ChatError> {
         let channel = self.dm_channel(user).await?;
         self.post_once(&channel, body, keys).await
+    }
+
+    /// Delivers pages to one person as one digest.
+    async fn send_digest(
+        &self,
+        deliveries: &[Delivery],
+    ) -> Result<Vec<Result<Delivered, ChatError>>, ChatError> {
+        let skipped = || Ok(vec![Ok(Delivered::default()); deliveries.len()]);
+        let Some(Effect::Page { person, .. }) = deliveries.first().map(|d| &d.effect) else {
+            return skipped();
+        };
+        let Some(user) = deliveries[0]
+            .policy
+            .people
+            .get(person)
+            .and_then(|p| p.accounts.get(&Platform::Discord))
+        else {
+            warn!(person = %person, "person has no Discord account; digest skipped");
+            return skipped();
+        };
+        // A thread started from the root has the root's id.
+        let link = |root: &MessageRef, _: &str| Some(DiscordMarkup.channel(&root.id));
+        let Some(digest) = render::render_digest(deliveries, &PolicyLocale, &DiscordMarkup, &link)
+        else {
+            return skipped();
+        };
+        let channel = self.dm_channel(user).await?;
+        let mut body = digest_message(&digest);
+        let keys: Vec<String> = deliveries
+            .iter()
+            .filter_map(|d| d.key.as_ref().map(|key| key.message_key(&channel, 0)))
+            .collect();
+        if !keys.is_empty() {
+            // FIXME(#8): the nonce names this exact set of pages; a resend that carries a
+            // different set (more pages queued meanwhile) posts its pages again.
+            body["nonce"] = json!(discord_nonce(&keys.join(" ")));
+            body["enforce_nonce"] = json!(true);
+        }
+        let posted = self.post(&channel, &body).await?;
+        info!(
+            platform = "discord",
+            pages = deliveries.len(),
+            "page digest posted"
+        );
+        let delivered = Delivered {
+            digest: Some(posted),
+            ..Delivered::default()
+        };
+        Ok(vec![Ok(delivered); deliveries.len()])
     }
 
     async fn is_forum(&self, channel: &str) -> Result<bool, ChatError> {
@@ -379,6 +434,29 @@ impl Chat for DiscordChat {
                 .await?;
         }
         Ok(delivered)
+    }
+
+    async fn deliver_digest(&self, deliveries: &[Delivery]) -> Vec<Result<Delivered, ChatError>> {
+        let are_direct_pages = deliveries.iter().all(|delivery| {
+            matches!(
+                delivery.effect,
+                Effect::Page {
+                    means: Means::Direct,
+                    ..
+                }
+            )
+        });
+        if deliveries.len() < 2 || !are_direct_pages {
+            let mut outcomes = Vec::with_capacity(deliveries.len());
+            for delivery in deliveries {
+                outcomes.push(self.deliver(delivery).await);
+            }
+            return outcomes;
+        }
+        match self.send_digest(deliveries).await {
+            Ok(outcomes) => outcomes,
+            Err(error) => vec![Err(error); deliveries.len()],
+        }
     }
 
     async fn alert_admins(&self, policy: &Policy, alert: &Alert) -> Result<(), ChatError> {

@@ -8,7 +8,7 @@ use slack_morphism::prelude::*;
 
 use crate::engine::policy::{Person, Policy};
 use crate::engine::{IncidentId, Platform, Timestamp, UserRef};
-use crate::render::{Button, ButtonStyle, Card, FixNoteForm, FormField, Markup};
+use crate::render::{Button, ButtonStyle, Card, Digest, FixNoteForm, FormField, Markup};
 
 use super::events::{input, ESCALATE_VIEW, FIX_NOTE_VIEW};
 
@@ -132,6 +132,32 @@ pub fn card_content(card: &Card) -> SlackMessageContent {
     let blocks: Vec<SlackBlock> = serde_json::from_value(card_blocks(card)).unwrap_or_default();
     SlackMessageContent::new()
         .with_text(cut(&card.fallback, 4000))
+        .with_blocks(blocks)
+}
+
+/// A digest of pages: its opening line, then one section per incident with its
+/// Acknowledge button beside it, so that 40 pages stay within Slack's 50 blocks.
+pub fn digest_blocks(digest: &Digest) -> Value {
+    let mut blocks = vec![mrkdwn_section(&digest.heading)];
+    for item in &digest.items {
+        let mut section = mrkdwn_section(&item.text);
+        section["accessory"] = button(&item.button);
+        blocks.push(section);
+    }
+    Value::Array(blocks)
+}
+
+/// A digest's content: its blocks, and its text for notifications.
+pub fn digest_content(digest: &Digest) -> SlackMessageContent {
+    // Built from Block Kit's documented shapes, which slack-morphism reads.
+    let blocks: Vec<SlackBlock> = serde_json::from_value(digest_blocks(digest)).unwrap_or_default();
+    let mut text = digest.fallback.clone();
+    for item in &digest.items {
+        text.push('\n');
+        text.push_str(&item.text);
+    }
+    SlackMessageContent::new()
+        .with_text(cut(&text, 39_000))
         .with_blocks(blocks)
 }
 

@@ -156,7 +156,17 @@ impl SlackInbound {
             let inbound = Arc::clone(self);
             let handling = async move {
                 let request = inbound.with_thread_root(request).await;
-                inbound.responder.handle(request).await;
+                let channel = match &request.kind {
+                    RequestKind::Reaction { message, .. } => Some(message.channel.clone()),
+                    _ => None,
+                };
+                // A reaction is answered only when it cannot act (one on a page digest),
+                // and only to the person who reacted.
+                if let (Response::Reply(reply), Some(channel)) =
+                    (inbound.responder.handle(request).await, channel)
+                {
+                    inbound.reply_later(channel, None, user, reply);
+                }
             };
             // The event's span follows it into the task, so its decisions are logged with it.
             tokio::spawn(handling.instrument(Span::current()));
@@ -184,7 +194,10 @@ impl SlackInbound {
         let policy = self.responder.escalator().policy();
         let is_action = policy.ack_emoji.contains(emoji) || policy.resolve_emoji.contains(emoji);
         let store = self.responder.escalator().store();
-        if !is_action || !matches!(store.incident_for_message(message), Ok(None)) {
+        if !is_action
+            || !matches!(store.incident_for_message(message), Ok(None))
+            || store.is_digest(message).unwrap_or(false)
+        {
             return request;
         }
         let lookup = SlackApiConversationsRepliesRequest::new(

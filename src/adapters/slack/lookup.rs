@@ -7,6 +7,10 @@
 //! `include_all_metadata`; the lookup reads the channel (or the thread) from shortly
 //! before the entry was queued. Direct messages are looked up in the channel
 //! `conversations.open` returns for the person, the same one they were posted in.
+//!
+//! A digest (several pages to one person in one message) carries the keys of all its
+//! pages in [`KEYS_FIELD`], separated by spaces, so a page delivered in a digest is found
+//! by its own key like any other.
 
 use std::collections::HashMap;
 
@@ -22,6 +26,8 @@ use super::client::{classify, kind_of};
 pub const EVENT_TYPE: &str = "escalator_delivery";
 /// The payload field that holds the message's key.
 pub const KEY_FIELD: &str = "delivery_key";
+/// The payload field of a digest that holds the keys of its pages, separated by spaces.
+pub const KEYS_FIELD: &str = "delivery_keys";
 /// How far before the entry was queued the lookup starts, for clocks that disagree.
 const CLOCK_MARGIN: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 /// Messages per page, Slack's recommended maximum.
@@ -38,16 +44,87 @@ pub fn metadata(key: &str) -> SlackMessageMetadata {
         .with_event_payload(HashMap::from([(KEY_FIELD.to_owned(), key.to_owned())]))
 }
 
-/// Whether a message carries `key`.
+/// The metadata that tags a digest with the keys of its pages.
+pub fn digest_metadata(keys: &[String]) -> SlackMessageMetadata {
+    SlackMessageMetadata::new(EVENT_TYPE.to_owned())
+        .with_event_payload(HashMap::from([(KEYS_FIELD.to_owned(), keys.join(" "))]))
+}
+
+/// The keys a message carries, and whether it is a digest.
+fn keys_of(content: &SlackMessageContent) -> (Vec<&str>, bool) {
+    let Some(payload) = content
+        .metadata
+        .as_ref()
+        .filter(|metadata| metadata.event_type == EVENT_TYPE)
+        .and_then(|metadata| metadata.event_payload.as_ref())
+    else {
+        return (Vec::new(), false);
+    };
+    if let Some(keys) = payload.get(KEYS_FIELD) {
+        return (keys.split(' ').collect(), true);
+    }
+    (
+        payload
+            .get(KEY_FIELD)
+            .map(String::as_str)
+            .into_iter()
+            .collect(),
+        false,
+    )
+}
+
+/// Whether a message carries `key`, alone or among a digest's.
 pub fn carries(content: &SlackMessageContent, key: &str) -> bool {
-    content.metadata.as_ref().is_some_and(|metadata| {
-        metadata.event_type == EVENT_TYPE
-            && metadata
-                .event_payload
-                .as_ref()
-                .and_then(|payload| payload.get(KEY_FIELD))
-                .is_some_and(|value| value == key)
-    })
+    keys_of(content).0.contains(&key)
+}
+
+/// A message found by one of the keys looked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    /// The message.
+    pub message: MessageRef,
+    /// Whether it is a digest of several pages.
+    pub is_digest: bool,
+}
+
+/// The messages in the top level of `channel`, posted no earlier than shortly before
+/// `since`, that carry any of `keys`, by key.
+pub async fn find_posted_any(
+    session: &Session<'_>,
+    channel: &str,
+    keys: &[String],
+    since: Timestamp,
+) -> Result<HashMap<String, Found>, ChatError> {
+    let oldest = slack_ts(since - CLOCK_MARGIN);
+    let mut found: HashMap<String, Found> = HashMap::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let (messages, next) = history(session, channel, &oldest, cursor.take()).await?;
+        for message in &messages {
+            let (carried, is_digest) = keys_of(&message.content);
+            for key in carried
+                .into_iter()
+                .filter(|key| keys.iter().any(|k| k == key))
+            {
+                found.entry(key.to_owned()).or_insert_with(|| Found {
+                    message: MessageRef {
+                        platform: Platform::Slack,
+                        channel: channel.to_owned(),
+                        id: message.origin.ts.0.clone(),
+                    },
+                    is_digest,
+                });
+            }
+        }
+        if found.len() == keys.len() {
+            break;
+        }
+        match next {
+            Some(next) if !next.is_empty() => cursor = Some(next),
+            _ => break,
+        }
+    }
+    Ok(found)
 }
 
 /// The message carrying `key` in `channel` (in the thread of `thread`, if given),
@@ -165,6 +242,21 @@ mod tests {
         assert!(carries(&back, "4-1000/C1/0"));
         assert!(!carries(&back, "4-1000/C1/1"));
         assert!(!carries(&SlackMessageContent::new(), "4-1000/C1/0"));
+    }
+
+    #[test]
+    fn a_digest_carries_every_key_of_its_pages() {
+        let keys = vec!["4-1000/D1/0".to_owned(), "5-1001/D1/0".to_owned()];
+        let content = SlackMessageContent::new()
+            .with_text("digest".to_owned())
+            .with_metadata(digest_metadata(&keys));
+        let json = serde_json::to_value(&content).expect("serialises");
+        let back: SlackMessageContent = serde_json::from_value(json).expect("parses");
+        assert!(carries(&back, "4-1000/D1/0"));
+        assert!(carries(&back, "5-1001/D1/0"));
+        assert!(!carries(&back, "5-1001/D1/1"));
+        assert_eq!(keys_of(&back), (vec!["4-1000/D1/0", "5-1001/D1/0"], true));
+        assert_eq!(keys_of(&SlackMessageContent::new()), (vec![], false));
     }
 
     #[test]

@@ -4,6 +4,9 @@
 //! Every message posted for an outbox entry carries the entry's key in its metadata;
 //! when an earlier attempt may have posted it, the key is looked up first (see
 //! [`super::lookup`]), so a resend after a crash posts nothing twice.
+//!
+//! Several pages to one person may come as a digest: one direct message with a section
+//! and an Acknowledge button per incident, tagged with every page's key.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,12 +15,13 @@ use async_trait::async_trait;
 use slack_morphism::prelude::*;
 use tracing::{debug, info, warn};
 
+use crate::engine::policy::Means;
 use crate::engine::policy::Policy;
 use crate::engine::{Effect, Incident, Platform};
 use crate::ports::{Alert, Chat, ChatError, Delivered, Delivery, MessageRef};
 use crate::render::{self, Body, Markup, Message, PolicyLocale, Target};
 
-use super::blocks::{card_content, text_content, text_with_buttons, SlackMarkup};
+use super::blocks::{card_content, digest_content, text_content, text_with_buttons, SlackMarkup};
 use super::client::{classify, kind_of, Client, Token};
 use super::lookup;
 use crate::adapters::resend::MessageKeys;
@@ -30,7 +34,11 @@ pub struct SlackChat {
     client: Arc<Client>,
     token: Token,
     webhooks: reqwest::Client,
+    workspace_url: Option<String>,
 }
+
+/// The outcome of each page of a digest, in order.
+type Outcomes = Vec<Result<Delivered, ChatError>>;
 
 impl SlackChat {
     /// Delivers through `client` with the bot token.
@@ -43,7 +51,130 @@ impl SlackChat {
             client,
             token,
             webhooks,
+            workspace_url: None,
         }
+    }
+
+    /// Links digests to incident threads under `url`, the workspace's address as
+    /// `auth.test` gives it (`https://example.slack.com/`).
+    pub fn with_workspace_url(mut self, url: &str) -> Self {
+        self.workspace_url = Some(url.to_owned());
+        self
+    }
+
+    /// The permalink of a message, in the shape Slack documents for them.
+    fn permalink(&self, message: &MessageRef) -> Option<String> {
+        let base = self.workspace_url.as_deref()?.trim_end_matches('/');
+        let ts: String = message.id.chars().filter(|c| *c != '.').collect();
+        Some(format!("{base}/archives/{}/p{ts}", message.channel))
+    }
+
+    /// Delivers pages to one person as one digest; pages an earlier attempt posted (in
+    /// a digest or alone) are found by their keys and not posted again.
+    async fn send_digest(&self, deliveries: &[Delivery]) -> Result<Outcomes, ChatError> {
+        let Some(Effect::Page { person, .. }) = deliveries.first().map(|d| &d.effect) else {
+            return Ok(vec![Ok(Delivered::default()); deliveries.len()]);
+        };
+        let policy = deliveries[0].policy.as_ref();
+        let Some(user) = policy
+            .people
+            .get(person)
+            .and_then(|p| p.accounts.get(&Platform::Slack))
+        else {
+            warn!(person = %person, "person has no Slack account; digest skipped");
+            return Ok(vec![Ok(Delivered::default()); deliveries.len()]);
+        };
+        let channel = self.open_dm(user).await?;
+        // A page posts one direct message, the first to the person's channel.
+        let keys: Vec<Option<String>> = deliveries
+            .iter()
+            .map(|d| d.key.as_ref().map(|key| key.message_key(&channel, 0)))
+            .collect();
+        let mut outcomes: Vec<Option<Result<Delivered, ChatError>>> =
+            self.find_earlier(&channel, deliveries, &keys).await?;
+
+        let rest: Vec<usize> = (0..deliveries.len())
+            .filter(|index| outcomes[*index].is_none())
+            .collect();
+        if let [only] = rest.as_slice() {
+            outcomes[*only] = Some(self.deliver(&deliveries[*only]).await);
+        } else if !rest.is_empty() {
+            let batch: Vec<Delivery> = rest.iter().map(|i| deliveries[*i].clone()).collect();
+            let link = |root: &MessageRef, label: &str| {
+                self.permalink(root)
+                    .map(|url| SlackMarkup.link(&url, label))
+            };
+            let Some(digest) = render::render_digest(&batch, &PolicyLocale, &SlackMarkup, &link)
+            else {
+                return Ok(vec![Ok(Delivered::default()); deliveries.len()]);
+            };
+            let tags: Vec<String> = rest.iter().filter_map(|i| keys[*i].clone()).collect();
+            let mut content = digest_content(&digest);
+            if !tags.is_empty() {
+                content = content.with_metadata(lookup::digest_metadata(&tags));
+            }
+            let posted = self.post(&channel, content, None, false).await?;
+            info!(
+                channel = channel.as_str(),
+                pages = rest.len(),
+                "page digest posted"
+            );
+            for index in rest {
+                outcomes[index] = Some(Ok(digested(&posted)));
+            }
+        }
+        Ok(outcomes
+            .into_iter()
+            .map(|outcome| outcome.unwrap_or_else(|| Ok(Delivered::default())))
+            .collect())
+    }
+
+    /// The outcomes of the pages an earlier attempt may have posted and did: found by
+    /// their keys in the person's channel. `None` for each page still to send.
+    async fn find_earlier(
+        &self,
+        channel: &str,
+        deliveries: &[Delivery],
+        keys: &[Option<String>],
+    ) -> Result<Vec<Option<Result<Delivered, ChatError>>>, ChatError> {
+        let mut outcomes = vec![None; deliveries.len()];
+        let maybe: Vec<(usize, String)> = deliveries
+            .iter()
+            .zip(keys)
+            .enumerate()
+            .filter(|(_, (d, _))| d.key.as_ref().is_some_and(|k| k.maybe_delivered))
+            .filter_map(|(index, (_, key))| Some((index, key.clone()?)))
+            .collect();
+        let since = deliveries
+            .iter()
+            .filter_map(|d| d.key.as_ref().filter(|k| k.maybe_delivered))
+            .map(|k| k.queued_at)
+            .min();
+        let Some(since) = since else {
+            return Ok(outcomes);
+        };
+        let wanted: Vec<String> = maybe.iter().map(|(_, key)| key.clone()).collect();
+        let session = self.client.open_session(self.token.api_token());
+        let found = lookup::find_posted_any(&session, channel, &wanted, since).await?;
+        for (index, key) in maybe {
+            let Some(found) = found.get(&key) else {
+                continue;
+            };
+            info!(
+                channel,
+                delivery_key = key.as_str(),
+                "page found posted by an earlier attempt; not sent again"
+            );
+            outcomes[index] = Some(Ok(if found.is_digest {
+                digested(&found.message)
+            } else {
+                Delivered {
+                    linked: vec![found.message.clone()],
+                    ..Delivered::default()
+                }
+            }));
+        }
+        Ok(outcomes)
     }
 
     /// Posts a message tagged with the next key of `keys`, unless an earlier attempt of
@@ -292,6 +423,27 @@ impl SlackChat {
     }
 }
 
+/// What a page delivered in the digest `message` leaves to record.
+fn digested(message: &MessageRef) -> Delivered {
+    Delivered {
+        digest: Some(message.clone()),
+        ..Delivered::default()
+    }
+}
+
+/// Whether every delivery is a page by direct message, the only kind a digest carries.
+fn are_direct_pages(deliveries: &[Delivery]) -> bool {
+    deliveries.iter().all(|delivery| {
+        matches!(
+            delivery.effect,
+            Effect::Page {
+                means: Means::Direct,
+                ..
+            }
+        )
+    })
+}
+
 /// Where a message goes: a channel, and the thread in it if any.
 struct Post<'a> {
     channel: &'a str,
@@ -342,6 +494,20 @@ impl Chat for SlackChat {
                 .await?;
         }
         Ok(delivered)
+    }
+
+    async fn deliver_digest(&self, deliveries: &[Delivery]) -> Outcomes {
+        if deliveries.len() < 2 || !are_direct_pages(deliveries) {
+            let mut outcomes = Vec::with_capacity(deliveries.len());
+            for delivery in deliveries {
+                outcomes.push(self.deliver(delivery).await);
+            }
+            return outcomes;
+        }
+        match self.send_digest(deliveries).await {
+            Ok(outcomes) => outcomes,
+            Err(error) => vec![Err(error); deliveries.len()],
+        }
     }
 
     async fn alert_admins(&self, policy: &Policy, alert: &Alert) -> Result<(), ChatError> {

@@ -51,6 +51,12 @@ page-reassigned = { $incident } was handed over to you. It's yours now.
 page-thread = { $person }: { $text }
 page-direct-title = { $title }
 page-direct-fallback = { $reason } { $title }: { $summary }
+page-digest-heading = You're paged for { $count } incidents at once. Each Acknowledge button takes over the incident beside it.
+page-digest-item =
+    { $title }: { $summary }
+    { $reason }
+page-digest-thread = thread
+page-digest-fallback = You're paged for { $count } incidents: { $incidents }
 page-channel-person =
     { $everyone } { $person } is being paged for { $incident }. If you can help, please join the thread.
     { $title }: { $summary }
@@ -244,6 +250,7 @@ reply-done-fix-note-skipped = { $incident } is closed with nothing to note. Than
 reply-done-fix-note-edited = The fix note for { $incident } is updated, in the search and in the knowledge channel.
 reply-no-form-here = I can't open a form from a mention. Type “/escalate kb edit { $incident }”, or press Edit on the note in the knowledge channel.
 reply-which-incident = Which incident do you mean? Add its id, like INC-7, or mention me in the incident's thread.
+reply-digest-reaction = This message pages you for several incidents, so a reaction here can't say which one you mean. Press Acknowledge beside the incident you take over, or react in its thread.
 reply-unknown-incident = There's no incident { $incident }.
 reply-unknown-user = I couldn't find “{ $name }” in the escalation policy. Mention the person, or use their id from the policy.
 reply-not-in-policy = { $name } is not in the escalation policy yet, so the incident can't be handed to them. An admin can add them to the policy.

@@ -52,6 +52,12 @@ page-reassigned = { $incident } 건의 담당자로 지정되었어요.
 page-thread = { $person }님, { $text }
 page-direct-title = { $title }
 page-direct-fallback = { $reason } { $title }: { $summary }
+page-digest-heading = 인시던트 { $count }건으로 한꺼번에 호출되었어요. 각 '담당하기' 버튼은 옆에 있는 인시던트 하나만 맡아요.
+page-digest-item =
+    { $title }: { $summary }
+    { $reason }
+page-digest-thread = 스레드
+page-digest-fallback = 인시던트 { $count }건으로 호출되었어요: { $incidents }
 page-channel-person =
     { $everyone } { $incident } 건으로 { $person }님을 호출하고 있어요. 도울 수 있는 분은 스레드에 참여해 주세요.
     { $title }: { $summary }
@@ -242,6 +248,7 @@ reply-done-fix-note-skipped = { $incident } 건을 해결 노트 없이 종료�
 reply-done-fix-note-edited = { $incident } 건의 해결 노트를 고쳤어요. 검색과 지식 채널에도 반영했어요.
 reply-no-form-here = 멘션으로는 입력 창을 열 수 없어요. “/escalate kb edit { $incident }”를 입력하거나 지식 공유 채널의 노트에서 고치기 버튼을 눌러 주세요.
 reply-which-incident = 어떤 인시던트인가요? INC-7처럼 번호를 붙이거나, 인시던트 스레드에서 저를 멘션해 주세요.
+reply-digest-reaction = 이 메시지는 여러 인시던트를 한꺼번에 알려 드려서, 여기에 남긴 반응으로는 어느 건인지 알 수 없어요. 맡으실 인시던트 옆의 '담당하기'를 누르거나 그 인시던트의 스레드에 반응을 남겨 주세요.
 reply-unknown-incident = { $incident } 건은 없어요.
 reply-unknown-user = 에스컬레이션 정책에서 “{ $name }”님을 찾지 못했어요. 그 사람을 멘션하거나 정책에 있는 아이디를 써 주세요.
 reply-not-in-policy = { $name }님은 아직 에스컬레이션 정책에 없어서 인시던트를 넘길 수 없어요. 관리자가 정책에 추가할 수 있어요.
