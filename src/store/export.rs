@@ -84,9 +84,9 @@ impl Store {
             next_outbox_seq: counters.next_outbox_seq,
             next_audit_seq: counters.next_audit_seq,
         })?;
-        for incident in self.incidents()? {
+        for incident in self.each_incident()? {
             write(Record::Incident {
-                incident: Box::new(incident),
+                incident: Box::new(incident?),
             })?;
         }
         for item in t.timeline.iter() {
