@@ -115,7 +115,16 @@ fn spawn_quiet_bot(config: &Path, log: &Path) -> BotProcess {
     let filter = std::env::var("ESCALATOR_BENCH_RUST_LOG")
         .unwrap_or_else(|_| "warn,escalator::http=info".to_owned());
     let log_file = std::fs::File::create(log).expect("a log file");
-    let child = Command::new(env!("CARGO_BIN_EXE_escalator"))
+    let mut command = match std::env::var("LOAD_BOT_WRAPPER") {
+        Ok(wrapper) => {
+            let mut words = wrapper.split_whitespace();
+            let mut command = Command::new(words.next().expect("a wrapper"));
+            command.args(words).arg(env!("CARGO_BIN_EXE_escalator"));
+            command
+        }
+        Err(_) => Command::new(env!("CARGO_BIN_EXE_escalator")),
+    };
+    let child = command
         .args(["--log-format", "json", "run", "--config"])
         .arg(config)
         .env("TEST_SLACK_BOT_TOKEN", BOT_TOKEN)
@@ -134,7 +143,9 @@ fn spawn_quiet_bot(config: &Path, log: &Path) -> BotProcess {
 
 /// The listener's address from the JSON log.
 async fn listen_addr(bot: &BotProcess) -> String {
-    for _ in 0..600 {
+    // A minute: the start-up check and snapshot read the whole store, which takes seconds
+    // at 100,000 incidents on a loaded machine.
+    for _ in 0..6_000 {
         let log = bot.log_text();
         let found = log
             .lines()
@@ -410,14 +421,29 @@ async fn fill_store(config: &Path, data: &Path, stored: usize) {
     store.flush().await.expect("flushes");
 }
 
-fn resident_kib(pid: u32) -> u64 {
+/// A field of `/proc/PID/status` as a number (kibibytes for the memory fields).
+fn status_field(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|kib| kib.parse().ok())
         .unwrap_or(0)
+}
+
+/// Resident memory with its parts: heap and other anonymous memory, mapped files (the
+/// binary and its libraries), the peak, and the thread count.
+fn memory_breakdown(pid: u32) -> String {
+    let mib = |field| status_field(pid, field) as f64 / 1024.0;
+    format!(
+        "resident memory {:.1} MiB ({:.1} anonymous, {:.1} file-backed; peak {:.1}), {} threads",
+        mib("VmRSS"),
+        mib("RssAnon"),
+        mib("RssFile"),
+        mib("VmHWM"),
+        status_field(pid, "Threads")
+    )
 }
 
 async fn restart(sizes: Sizes) {
@@ -430,6 +456,12 @@ async fn restart(sizes: Sizes) {
         "127.0.0.1:0",
         Timing::QUICK,
     );
+    if let Ok(cache_mb) = std::env::var("LOAD_CACHE_MB") {
+        let file = config.join("escalator.toml");
+        let text = std::fs::read_to_string(&file).expect("the config reads");
+        let text = text.replace("cache_mb = 8", &format!("cache_mb = {cache_mb}"));
+        std::fs::write(&file, text).expect("the config writes");
+    }
     let open = sizes.stored_incidents / 10;
     fill_store(&config, &dir.path().join("data"), sizes.stored_incidents).await;
 
@@ -446,6 +478,7 @@ async fn restart(sizes: Sizes) {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let ready = started.elapsed();
+    let at_ready = status_field(bot.child.id(), "VmRSS") as f64 / 1024.0;
 
     // Each open incident's overdue step pages Alice by direct message once.
     let mut first = None;
@@ -464,16 +497,19 @@ async fn restart(sizes: Sizes) {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let last = started.elapsed();
-    let resident = resident_kib(bot.child.id());
+    let memory = memory_breakdown(bot.child.id());
     println!(
         "restart ({} stored, {open} open and overdue): ready after {:.0} ms; first overdue \
-         page after {:.0} ms, all {open} after {:.0} ms; resident memory {:.1} MiB",
+         page after {:.0} ms, all {open} after {:.0} ms; {at_ready:.1} MiB resident when ready; \
+         then {memory}",
         sizes.stored_incidents,
         ready.as_secs_f64() * 1000.0,
         first.unwrap_or_default().as_secs_f64() * 1000.0,
         last.as_secs_f64() * 1000.0,
-        resident as f64 / 1024.0
     );
+    if let Ok(path) = std::env::var("LOAD_SMAPS_TO") {
+        let _ = std::fs::copy(format!("/proc/{}/smaps", bot.child.id()), path);
+    }
     drop(bot);
 }
 

@@ -59,6 +59,8 @@ impl Record {
 }
 
 /// Every stored incident with its timeline.
+// FIXME(#8): holds every incident and timeline at once; a large store makes `/stats` and
+// the criteria review a memory peak.
 pub fn records(store: &Store) -> Result<Vec<Record>, StoreError> {
     store
         .incidents()?

@@ -173,9 +173,14 @@ impl KnowledgeBase {
 
 /// The incidents that have a fix note, by id.
 fn noted_incidents(store: &Store) -> Result<Vec<Incident>, KnowledgeError> {
-    let mut incidents = store.incidents()?;
-    incidents.retain(|incident| incident.fix_note.is_some());
-    Ok(incidents)
+    let mut noted = Vec::new();
+    for incident in store.each_incident()? {
+        let incident = incident?;
+        if incident.fix_note.is_some() {
+            noted.push(incident);
+        }
+    }
+    Ok(noted)
 }
 
 /// The text of a note's title field.

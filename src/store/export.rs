@@ -84,10 +84,9 @@ impl Store {
             next_outbox_seq: counters.next_outbox_seq,
             next_audit_seq: counters.next_audit_seq,
         })?;
-        // One at a time: a store of many incidents is never held in memory at once.
-        for bytes in t.incidents.iter().values() {
+        for incident in self.each_incident()? {
             write(Record::Incident {
-                incident: Box::new(decode("incident", &bytes?)?),
+                incident: Box::new(incident?),
             })?;
         }
         for item in t.timeline.iter() {

@@ -855,13 +855,16 @@ impl Store {
 
     /// All incidents, by id.
     pub fn incidents(&self) -> Result<Vec<Incident>, StoreError> {
-        self.db()?
-            .trees
-            .incidents
-            .iter()
-            .values()
-            .map(|bytes| decode("incident", &bytes?))
-            .collect()
+        self.each_incident()?.collect()
+    }
+
+    /// All incidents, by id, read one at a time: for passes over the whole store that
+    /// keep little of it, so that a large store is never in memory at once.
+    pub fn each_incident(
+        &self,
+    ) -> Result<impl Iterator<Item = Result<Incident, StoreError>>, StoreError> {
+        let incidents = self.db()?.trees.incidents.iter().values();
+        Ok(incidents.map(|bytes| decode("incident", &bytes?)))
     }
 
     /// How many incidents are in each state and severity; reads only those two fields.
