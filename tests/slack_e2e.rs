@@ -710,7 +710,7 @@ fn ack_buttons(message: &escalator::workspace::ChannelMessage) -> Vec<u64> {
 async fn queued_pages_to_one_person_arrive_as_one_digest_whose_buttons_ack_one_incident_each() {
     let options = WorkspaceOptions {
         post_rate_limit_per_channel: Some(1),
-        ..options()
+        ..no_redelivery()
     };
     let workspace = workspace(options).await;
     let dir = tempfile::tempdir().unwrap();
