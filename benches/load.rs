@@ -480,10 +480,16 @@ async fn restart(sizes: Sizes) {
     let ready = started.elapsed();
     let at_ready = status_field(bot.child.id(), "VmRSS") as f64 / 1024.0;
 
-    // Each open incident's overdue step pages Alice by direct message once.
+    // Each open incident's overdue step pages Alice by direct message once, alone or in
+    // a digest with others, so the incidents named are counted, not the messages.
     let mut first = None;
     loop {
-        let paged = workspace.dms(ALICE).len();
+        let paged = workspace
+            .dms(ALICE)
+            .iter()
+            .flat_map(|message| incident_numbers(&message.text))
+            .collect::<BTreeSet<u64>>()
+            .len();
         if paged > 0 && first.is_none() {
             first = Some(started.elapsed());
         }
@@ -541,8 +547,32 @@ async fn storm(sizes: Sizes) {
     let bot = spawn_quiet_bot(&config, &dir.path().join("bot.log"));
     assert!(workspace.wait_for_connections(1, PATIENCE).await);
 
-    // Commands spread evenly over ten seconds.
+    // Commands spread evenly over ten seconds, while a watcher notes when each incident
+    // is first named in the incident thread or Alice's direct messages.
     let started = Instant::now();
+    let observe = if sizes.storm >= 100 { 120 } else { 30 };
+    let expected = sizes.storm;
+    let watching = Arc::clone(&workspace);
+    let watcher = tokio::spawn(async move {
+        let mut paged_at: BTreeMap<u64, Duration> = BTreeMap::new();
+        while paged_at.len() < expected && started.elapsed() < Duration::from_secs(observe) {
+            let mut texts: Vec<String> = watching.dms(ALICE).into_iter().map(|m| m.text).collect();
+            texts.extend(
+                watching
+                    .messages(INCIDENTS)
+                    .into_iter()
+                    .filter(|m| m.thread_ts.is_some() && m.text.contains("<@UALICE>"))
+                    .map(|m| m.text),
+            );
+            for text in texts {
+                for id in incident_numbers(&text) {
+                    paged_at.entry(id).or_insert_with(|| started.elapsed());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        paged_at
+    });
     let spacing = Duration::from_secs(10) / sizes.storm as u32;
     let mut opened_at: BTreeMap<u64, Duration> = BTreeMap::new();
     let mut tick = tokio::time::interval(spacing);
@@ -558,26 +588,7 @@ async fn storm(sizes: Sizes) {
             opened_at.insert(*id, sent);
         }
     }
-
-    // Watch the incident thread and Alice's direct messages for each first page.
-    let observe = if sizes.storm >= 100 { 120 } else { 30 };
-    let mut paged_at: BTreeMap<u64, Duration> = BTreeMap::new();
-    while paged_at.len() < opened_at.len() && started.elapsed() < Duration::from_secs(observe) {
-        let mut texts: Vec<String> = workspace.dms(ALICE).into_iter().map(|m| m.text).collect();
-        texts.extend(
-            workspace
-                .messages(INCIDENTS)
-                .into_iter()
-                .filter(|m| m.thread_ts.is_some() && m.text.contains("<@UALICE>"))
-                .map(|m| m.text),
-        );
-        for text in texts {
-            for id in incident_numbers(&text) {
-                paged_at.entry(id).or_insert_with(|| started.elapsed());
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let paged_at = watcher.await.expect("the watcher finishes");
     let delays: Vec<Duration> = opened_at
         .iter()
         .filter_map(|(id, sent)| paged_at.get(id).map(|at| at.saturating_sub(*sent)))

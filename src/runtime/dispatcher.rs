@@ -26,6 +26,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::future::join_all;
 use rand::Rng;
 use tokio::sync::watch;
 use tokio::task::{Id, JoinError, JoinSet};
@@ -276,24 +277,42 @@ impl Escalator {
         entries: &[(u64, OutboxEntry)],
     ) -> Result<Vec<Handled>, RuntimeError> {
         let mut handled: Vec<Option<Handled>> = Vec::with_capacity(entries.len());
-        let mut deliveries = Vec::new();
+        let mut found = Vec::new();
         let mut chat: Option<&Arc<dyn Chat>> = None;
         for (index, (seq, entry)) in entries.iter().enumerate() {
             let id = entry.incident;
-            let found = self.store.incident(id)?.and_then(|incident| {
+            let incident = self.store.incident(id)?.and_then(|incident| {
                 let chat = chats.iter().find(|c| c.platform() == incident.platform)?;
                 Some((incident, chat))
             });
-            let Some((incident, found_chat)) = found else {
+            let Some((incident, found_chat)) = incident else {
                 error!(incident_id = %id, "digest page without its incident or chat adapter dropped");
                 self.store.outbox_done(*seq).await?;
                 handled.push(Some(Handled::Done));
                 continue;
             };
             chat = Some(found_chat);
-            // TODO(#8): each page is marked and later recorded with its own flushed
-            // write, about 80 flushes a digest; they bound how fast a storm drains.
-            let key = self.begin_delivery(*seq, entry).await?;
+            found.push((index, incident));
+            handled.push(None);
+        }
+        let Some(chat) = chat else {
+            return Ok(handled.into_iter().flatten().collect());
+        };
+
+        // Every page is marked in flight, and later recorded, with its own write; the
+        // writes are made together so that they share flushes (see `Store::flush_written`).
+        let marking = found.iter().map(|(index, _)| {
+            let (seq, entry) = &entries[*index];
+            self.begin_delivery(*seq, entry)
+        });
+        let keys = join_all(marking)
+            .await
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut deliveries = Vec::with_capacity(found.len());
+        for ((index, incident), key) in found.into_iter().zip(keys) {
+            let (_, entry) = &entries[index];
+            let id = entry.incident;
             deliveries.push((
                 index,
                 Delivery {
@@ -306,11 +325,7 @@ impl Escalator {
                     key: Some(key),
                 },
             ));
-            handled.push(None);
         }
-        let Some(chat) = chat else {
-            return Ok(handled.into_iter().flatten().collect());
-        };
 
         let batch: Vec<Delivery> = deliveries.iter().map(|(_, d)| d.clone()).collect();
         debug!(pages = batch.len(), platform = %chat.platform(), "page digest sending");
@@ -324,15 +339,21 @@ impl Escalator {
             self.store.link_digest(&digest).await?;
         }
         let mut outcomes = outcomes.into_iter();
-        for (index, delivery) in &deliveries {
+        let settling = deliveries.iter().map(|(index, delivery)| {
             let (seq, entry) = &entries[*index];
             let outcome = outcomes
                 .next()
                 .unwrap_or_else(|| Err(ChatError::Transient("no outcome".to_owned())));
-            let settled = self
-                .settle(chat.as_ref(), delivery, *seq, entry, outcome)
-                .await?;
-            handled[*index] = Some(settled);
+            async move {
+                let settled = self
+                    .settle(chat.as_ref(), delivery, *seq, entry, outcome)
+                    .await?;
+                Ok::<_, RuntimeError>((*index, settled))
+            }
+        });
+        for settled in join_all(settling).await {
+            let (index, settled) = settled?;
+            handled[index] = Some(settled);
         }
         Ok(handled.into_iter().flatten().collect())
     }
