@@ -4,6 +4,7 @@
 //! The store commits first; the index follows. A failure here never undoes or delays a
 //! decision: it is logged, and the index is rebuilt from the store on the next open.
 
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
 
 use tracing::{error, info};
@@ -24,7 +25,10 @@ impl Escalator {
         if let Some(knowledge) = slot.as_ref() {
             return Ok(Arc::clone(knowledge));
         }
-        let knowledge = Arc::new(KnowledgeBase::open(&self.store)?);
+        self.is_knowledge_opening.store(true, Ordering::SeqCst);
+        let opened = KnowledgeBase::open(&self.store).map(Arc::new);
+        self.is_knowledge_opening.store(false, Ordering::SeqCst);
+        let knowledge = opened?;
         *slot = Some(Arc::clone(&knowledge));
         Ok(knowledge)
     }
@@ -76,19 +80,10 @@ impl Escalator {
     /// opened or rebuilt elsewhere (a rebuild reads every stored incident, seconds for a
     /// large store), so that a decision never waits for it.
     fn knowledge_now(&self) -> Option<Result<Arc<KnowledgeBase>, KnowledgeError>> {
-        let mut slot = match self.knowledge.try_lock() {
-            Ok(slot) => slot,
-            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-            Err(std::sync::TryLockError::WouldBlock) => return None,
-        };
-        if let Some(knowledge) = slot.as_ref() {
-            return Some(Ok(Arc::clone(knowledge)));
+        if self.is_knowledge_opening.load(Ordering::SeqCst) {
+            return None;
         }
-        let opened = KnowledgeBase::open(&self.store).map(Arc::new);
-        if let Ok(knowledge) = &opened {
-            *slot = Some(Arc::clone(knowledge));
-        }
-        Some(opened)
+        Some(self.knowledge())
     }
 
     /// Past fixes related to a new incident summarised as `summary`; empty on any error,
@@ -116,5 +111,32 @@ impl Escalator {
                 Vec::new()
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::ports::SystemClock;
+    use crate::store::{Store, StoreOptions};
+
+    #[test]
+    fn related_fixes_are_skipped_rather_than_waited_for_while_the_knowledge_base_opens() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = Store::open(&dir.path().join("data"), StoreOptions::default()).expect("opens");
+        let policy = Config::load("bot-config")
+            .expect("the shipped config loads")
+            .policy;
+        let escalator = Escalator::new(store, Arc::new(policy), Arc::new(SystemClock));
+
+        escalator.is_knowledge_opening.store(true, Ordering::SeqCst);
+        assert!(escalator.knowledge_now().is_none());
+        assert!(escalator.related_fixes("checkout fails").is_empty());
+
+        escalator
+            .is_knowledge_opening
+            .store(false, Ordering::SeqCst);
+        assert!(matches!(escalator.knowledge_now(), Some(Ok(_))));
     }
 }

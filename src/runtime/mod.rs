@@ -6,8 +6,8 @@
 //! the absences and the clock's time and writes the outcome to the store; then, with the
 //! mutex released, it waits for the flush that puts the outcome on disk (one flush for
 //! all decisions made meanwhile) and wakes the scheduler and the dispatcher. Nothing is
-//! delivered or answered before the decision is on disk. [`Escalator::run`] drives the scheduler and the dispatcher
-//! until shutdown.
+//! delivered or answered before the decision is on disk. [`Escalator::run`] drives the
+//! scheduler and the dispatcher until shutdown.
 
 mod dispatcher;
 mod in_flight;
@@ -90,6 +90,8 @@ pub struct Escalator {
     outbox_changed: Notify,
     dedupe_ttl: Duration,
     knowledge: std::sync::Mutex<Option<Arc<KnowledgeBase>>>,
+    /// Set while the knowledge base is being opened (see `knowledge_now`).
+    is_knowledge_opening: AtomicBool,
     /// Fix notes are indexed one at a time (see `index_fix_note`).
     indexing: Arc<std::sync::Mutex<()>>,
     metrics: Metrics,
@@ -123,6 +125,7 @@ impl Escalator {
             outbox_changed: Notify::new(),
             dedupe_ttl,
             knowledge: std::sync::Mutex::new(None),
+            is_knowledge_opening: AtomicBool::new(false),
             indexing: Arc::default(),
             metrics: Metrics::default(),
             is_running: AtomicBool::new(false),
