@@ -116,6 +116,32 @@ pub fn digest_limit(platform: Platform) -> usize {
     }
 }
 
+/// Whether `deliveries` can go as one digest: two or more, all direct-message pages.
+pub fn is_digest(deliveries: &[Delivery]) -> bool {
+    deliveries.len() >= 2
+        && deliveries.iter().all(|delivery| {
+            matches!(
+                delivery.effect,
+                crate::engine::Effect::Page {
+                    means: crate::engine::policy::Means::Direct,
+                    ..
+                }
+            )
+        })
+}
+
+/// Delivers `deliveries` one by one through `chat`, one outcome each, in order.
+pub async fn deliver_each<C: Chat + ?Sized>(
+    chat: &C,
+    deliveries: &[Delivery],
+) -> Vec<Result<Delivered, ChatError>> {
+    let mut outcomes = Vec::with_capacity(deliveries.len());
+    for delivery in deliveries {
+        outcomes.push(chat.deliver(delivery).await);
+    }
+    outcomes
+}
+
 /// A chat platform the dispatcher delivers effects to.
 #[async_trait]
 pub trait Chat: Send + Sync {
@@ -132,11 +158,7 @@ pub trait Chat: Send + Sync {
     ///
     /// The default delivers them one by one, for adapters without digests.
     async fn deliver_digest(&self, deliveries: &[Delivery]) -> Vec<Result<Delivered, ChatError>> {
-        let mut outcomes = Vec::with_capacity(deliveries.len());
-        for delivery in deliveries {
-            outcomes.push(self.deliver(delivery).await);
-        }
-        outcomes
+        deliver_each(self, deliveries).await
     }
 
     /// Tells the admins, in plain words, that something needs their attention.

@@ -34,9 +34,9 @@ use tracing::{debug, error, warn};
 
 use super::lanes::{Lane, Lanes, Place, Send};
 use super::{sleep_or_forever, until, Escalator, RuntimeError};
-use crate::engine::{Effect, Timestamp};
+use crate::engine::{Effect, Incident, Timestamp};
 use crate::metrics::ApiErrorKind;
-use crate::ports::{Alert, Chat, ChatError, Delivered, Delivery};
+use crate::ports::{Alert, Chat, ChatError, Delivered, Delivery, DeliveryKey};
 use crate::store::OutboxEntry;
 
 /// The first back-off after a transient failure.
@@ -254,7 +254,22 @@ impl Escalator {
         };
 
         let key = self.begin_delivery(seq, entry).await?;
-        let delivery = Delivery {
+        let delivery = self.delivery(incident, entry, key)?;
+        let outcome = chat.deliver(&delivery).await;
+        self.settle(chat.as_ref(), &delivery, seq, entry, outcome)
+            .await
+    }
+
+    /// What an adapter needs to deliver `entry` of `incident`: the incident as it is now,
+    /// its root message and knowledge post, the live policy and the attempts so far.
+    fn delivery(
+        &self,
+        incident: Incident,
+        entry: &OutboxEntry,
+        key: DeliveryKey,
+    ) -> Result<Delivery, RuntimeError> {
+        let id = incident.id;
+        Ok(Delivery {
             incident,
             effect: entry.effect.clone(),
             root: self.store.root(id)?,
@@ -262,10 +277,7 @@ impl Escalator {
             policy: self.policy(),
             attempt: entry.attempts,
             key: Some(key),
-        };
-        let outcome = chat.deliver(&delivery).await;
-        self.settle(chat.as_ref(), &delivery, seq, entry, outcome)
-            .await
+        })
     }
 
     /// Delivers several direct pages to one person as one digest, and records each
@@ -312,19 +324,7 @@ impl Escalator {
         let mut deliveries = Vec::with_capacity(found.len());
         for ((index, incident), key) in found.into_iter().zip(keys) {
             let (_, entry) = &entries[index];
-            let id = entry.incident;
-            deliveries.push((
-                index,
-                Delivery {
-                    incident,
-                    effect: entry.effect.clone(),
-                    root: self.store.root(id)?,
-                    knowledge: self.store.knowledge_post(id)?,
-                    policy: self.policy(),
-                    attempt: entry.attempts,
-                    key: Some(key),
-                },
-            ));
+            deliveries.push((index, self.delivery(incident, entry, key)?));
         }
 
         let batch: Vec<Delivery> = deliveries.iter().map(|(_, d)| d.clone()).collect();

@@ -21,7 +21,6 @@ use async_trait::async_trait;
 use serde_json::{json, Value};
 use tracing::{info, warn};
 
-use crate::engine::policy::Means;
 use crate::engine::policy::{Policy, TeamChannels};
 use crate::engine::{Effect, Incident, Platform};
 use crate::ports::{Alert, Chat, ChatError, Delivered, Delivery, MessageRef};
@@ -437,21 +436,8 @@ impl Chat for DiscordChat {
     }
 
     async fn deliver_digest(&self, deliveries: &[Delivery]) -> Vec<Result<Delivered, ChatError>> {
-        let are_direct_pages = deliveries.iter().all(|delivery| {
-            matches!(
-                delivery.effect,
-                Effect::Page {
-                    means: Means::Direct,
-                    ..
-                }
-            )
-        });
-        if deliveries.len() < 2 || !are_direct_pages {
-            let mut outcomes = Vec::with_capacity(deliveries.len());
-            for delivery in deliveries {
-                outcomes.push(self.deliver(delivery).await);
-            }
-            return outcomes;
+        if !crate::ports::is_digest(deliveries) {
+            return crate::ports::deliver_each(self, deliveries).await;
         }
         match self.send_digest(deliveries).await {
             Ok(outcomes) => outcomes,

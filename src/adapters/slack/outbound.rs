@@ -15,7 +15,6 @@ use async_trait::async_trait;
 use slack_morphism::prelude::*;
 use tracing::{debug, info, warn};
 
-use crate::engine::policy::Means;
 use crate::engine::policy::Policy;
 use crate::engine::{Effect, Incident, Platform};
 use crate::ports::{Alert, Chat, ChatError, Delivered, Delivery, MessageRef};
@@ -432,18 +431,6 @@ fn digested(message: &MessageRef) -> Delivered {
 }
 
 /// Whether every delivery is a page by direct message, the only kind a digest carries.
-fn are_direct_pages(deliveries: &[Delivery]) -> bool {
-    deliveries.iter().all(|delivery| {
-        matches!(
-            delivery.effect,
-            Effect::Page {
-                means: Means::Direct,
-                ..
-            }
-        )
-    })
-}
-
 /// Where a message goes: a channel, and the thread in it if any.
 struct Post<'a> {
     channel: &'a str,
@@ -497,12 +484,8 @@ impl Chat for SlackChat {
     }
 
     async fn deliver_digest(&self, deliveries: &[Delivery]) -> Outcomes {
-        if deliveries.len() < 2 || !are_direct_pages(deliveries) {
-            let mut outcomes = Vec::with_capacity(deliveries.len());
-            for delivery in deliveries {
-                outcomes.push(self.deliver(delivery).await);
-            }
-            return outcomes;
+        if !crate::ports::is_digest(deliveries) {
+            return crate::ports::deliver_each(self, deliveries).await;
         }
         match self.send_digest(deliveries).await {
             Ok(outcomes) => outcomes,
