@@ -151,6 +151,16 @@ pub enum Done {
     FixNoteEdited,
 }
 
+/// What a message the bot posted belongs to.
+enum Linked {
+    /// One incident's message.
+    Incident(IncidentId),
+    /// A digest of several incidents' pages.
+    Digest,
+    /// Nothing the store knows (yet).
+    Unknown,
+}
+
 /// How often, and how far apart, a message not yet linked to an incident is looked up
 /// again; the total stays well inside Slack's three seconds for an acknowledgement.
 const LINK_RETRIES: u32 = 10;
@@ -367,9 +377,10 @@ impl Responder {
         let Some(thread) = thread else {
             return Err(Reply::WhichIncident);
         };
-        self.linked_incident(thread)
-            .await
-            .ok_or(Reply::WhichIncident)
+        match self.linked_message(thread).await {
+            Linked::Incident(id) => Ok(id),
+            Linked::Digest | Linked::Unknown => Err(Reply::WhichIncident),
+        }
     }
 
     async fn escalate(
@@ -489,14 +500,13 @@ impl Responder {
         } else {
             return Response::Nothing;
         };
-        // FIXME(#8): a reaction in the moment between a digest's post and its link is
-        // ignored quietly instead of answered.
-        if self.escalator.store().is_digest(message).unwrap_or(false) {
-            debug!("reaction on a page digest answered");
-            return Response::Reply(Reply::DigestReaction);
-        }
-        let Some(incident) = self.linked_incident(message).await else {
-            return Response::Nothing;
+        let incident = match self.linked_message(message).await {
+            Linked::Incident(id) => id,
+            Linked::Digest => {
+                debug!("reaction on a page digest answered");
+                return Response::Reply(Reply::DigestReaction);
+            }
+            Linked::Unknown => return Response::Nothing,
         };
         match self.escalator.apply(incident, intent, dedupe).await {
             Ok(_) => {}
@@ -509,27 +519,27 @@ impl Responder {
         Response::Nothing
     }
 
-    /// The incident a message belongs to. A page can be reacted to a moment before its
-    /// delivery is recorded, so an unknown message is looked up again for a short while.
-    /// A digest of pages belongs to none.
-    async fn linked_incident(&self, message: &MessageRef) -> Option<IncidentId> {
+    /// What a message belongs to. A page or a digest can be reacted to a moment before
+    /// its delivery is recorded, so an unknown message is looked up again for a short
+    /// while.
+    async fn linked_message(&self, message: &MessageRef) -> Linked {
         for attempt in 0..=LINK_RETRIES {
             if self.escalator.store().is_digest(message).unwrap_or(false) {
-                return None;
+                return Linked::Digest;
             }
             match self.escalator.store().incident_for_message(message) {
-                Ok(Some(id)) => return Some(id),
+                Ok(Some(id)) => return Linked::Incident(id),
                 Ok(None) if attempt < LINK_RETRIES => {
                     tokio::time::sleep(LINK_RETRY_DELAY).await;
                 }
-                Ok(None) => return None,
+                Ok(None) => return Linked::Unknown,
                 Err(error) => {
                     error!(error = %error, "could not look up the message's incident");
-                    return None;
+                    return Linked::Unknown;
                 }
             }
         }
-        None
+        Linked::Unknown
     }
 
     async fn button(&self, user: UserRef, dedupe: Option<String>, action: &str) -> Response {
