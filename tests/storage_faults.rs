@@ -198,6 +198,65 @@ async fn a_record_that_does_not_decode_is_damage() {
     );
 }
 
+/// Writes `value` under `key` in `tree` through sled itself (the log stays sound), then
+/// runs the start-up check.
+async fn check_with(tree: &str, key: &[u8], value: &[u8]) -> Option<Damage> {
+    let dir = tempfile::tempdir().unwrap();
+    store_with_snapshot(dir.path()).await;
+    {
+        let db = sled::open(dir.path()).unwrap();
+        db.open_tree(tree).unwrap().insert(key, value).unwrap();
+        db.flush().unwrap();
+    }
+    let store = Store::open(dir.path(), options()).unwrap();
+    store.check().unwrap()
+}
+
+#[tokio::test]
+async fn an_incident_in_play_is_decoded_in_full() {
+    // Well-formed JSON, but not an incident the bot could act on.
+    let damage = check_with(
+        "incidents",
+        &2u64.to_be_bytes(),
+        br#"{"id":2,"state":"open"}"#,
+    )
+    .await
+    .expect("the incomplete incident is found");
+    assert!(
+        matches!(
+            damage,
+            Damage::Garbled {
+                tree: "incidents",
+                ..
+            }
+        ),
+        "{damage:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_garbled_timeline_entry_is_found_whatever_its_incident() {
+    // The timeline is read in parts by incident id: the first, the last, and ids beyond
+    // the counter are all covered.
+    for id in [1u64, 3, 5, 1_000, u64::MAX] {
+        let mut key = id.to_be_bytes().to_vec();
+        key.extend(7u64.to_be_bytes());
+        let damage = check_with("timeline", &key, br#"{"at":"2026-12-04T10:0"#)
+            .await
+            .unwrap_or_else(|| panic!("the garbled entry of incident {id} is found"));
+        assert!(
+            matches!(
+                damage,
+                Damage::Garbled {
+                    tree: "timeline",
+                    ..
+                }
+            ),
+            "{damage:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn without_a_snapshot_nothing_is_moved_and_the_error_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
