@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::future::join_all;
+use futures::{future, stream, StreamExt};
 use tokio::sync::watch;
 use tracing::{debug, error, warn};
 
@@ -20,10 +20,11 @@ use crate::engine::{IncidentId, Intent, Timestamp};
 /// How often expired dedupe keys are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(10 * 60);
 
-/// How many due timers fire together. Their decisions are still made one at a time,
-/// but they share flushes, so a backlog after a restart is cleared in a fraction of
-/// the time one flush per timer would take.
-const FIRING_AT_ONCE: usize = 32;
+/// How many due timers fire at once. Their decisions are still made one at a time, but
+/// a timer's turn comes while the ones before it wait for their flush, and they share
+/// the next: a backlog after a restart is not held up by one flush per timer, nor by one
+/// flush per batch.
+const FIRING_AT_ONCE: usize = 256;
 
 /// How long to wait before trying again after the store failed.
 const STORE_RETRY: Duration = Duration::from_secs(1);
@@ -66,12 +67,17 @@ impl Escalator {
         let now = self.clock.now();
         let mut has_fired = true;
         let due = self.store.due_timers(now)?;
-        for batch in due.chunks(FIRING_AT_ONCE) {
-            if *stopped.borrow() {
-                return Ok(None);
-            }
-            let fired = join_all(batch.iter().map(|id| self.fire(*id, now))).await;
-            has_fired &= fired.into_iter().all(|fired| fired);
+        // No timer starts firing once the runtime stops; those under way finish.
+        let stopping = stopped.clone();
+        let mut fired = stream::iter(due)
+            .take_while(move |_| future::ready(!*stopping.borrow()))
+            .map(|id| self.fire(id, now))
+            .buffer_unordered(FIRING_AT_ONCE);
+        while let Some(fired) = fired.next().await {
+            has_fired &= fired;
+        }
+        if *stopped.borrow() {
+            return Ok(None);
         }
         let next = self.store.earliest_timer()?;
         let wait = next.map(|due| until(due, self.clock.now()));
