@@ -168,6 +168,15 @@ const SLOW: Timing = Timing {
     repage_seconds: 0,
 };
 
+/// Timing as a team would set it: a re-page after two minutes, the next position after
+/// five. An incident stored an hour ago is overdue for its re-page, and nothing else falls
+/// due while the overdue pages go out.
+const MINUTES: Timing = Timing {
+    ack_seconds: 300,
+    repages: 1,
+    repage_seconds: 120,
+};
+
 async fn slash_ack(sizes: Sizes) {
     let workspace = Arc::new(workspace(WorkspaceOptions::default()).await);
     let dir = tempfile::tempdir().expect("a temp dir");
@@ -454,7 +463,7 @@ async fn restart(sizes: Sizes) {
         &workspace.api_base_url(),
         "socket",
         "127.0.0.1:0",
-        Timing::QUICK,
+        MINUTES,
     );
     if let Ok(cache_mb) = std::env::var("LOAD_CACHE_MB") {
         let file = config.join("escalator.toml");
