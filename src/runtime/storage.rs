@@ -1,7 +1,10 @@
 //! Looking after the store while the bot runs: periodic snapshots, and the way back from
 //! a failed write.
 //!
-//! Snapshots are taken under the decision lock, so each holds whole decisions; the
+//! A snapshot holds the decision lock only while it reads a chunk of incidents with their
+//! timelines ([`SNAPSHOT_CHUNK`] at a time), and encodes and writes each chunk with the
+//! lock released, so decisions go on meanwhile; each incident is written with the
+//! timeline of the same decisions, and a restore is safe (see `store::snapshot`). The
 //! dispatcher may record a delivery meanwhile, which at worst sends that effect again
 //! after a restore (deliveries are at least once anyway).
 //!
@@ -144,9 +147,9 @@ impl Escalator {
     }
 
     /// How long until the first snapshot of this run: none is taken at start while the
-    /// newest one is younger than the period, since writing one holds up every decision
-    /// for as long as exporting the whole store takes (seconds for a large store), and a
-    /// crash loop would otherwise write one per start. Taken at once when there is none.
+    /// newest one is younger than the period, since writing one reads and writes the
+    /// whole store (seconds of disk and processor for a large store), and a crash loop
+    /// would otherwise write one per start. Taken at once when there is none.
     fn first_snapshot_in(&self, snapshots: SnapshotPolicy) -> Duration {
         let newest = match snapshot::newest(self.store.dir()) {
             Ok(newest) => newest,

@@ -4,6 +4,13 @@
 //! version and counters); the timer index and per-incident timeline counters are not
 //! exported because they follow from the incidents and timelines. Importing an export
 //! into an empty store reproduces the same state, so an export is also a backup.
+//!
+//! The store is read in chunks: a range of incidents with every timeline entry in that
+//! range, then, once the incidents end, the outbox and the dedupe keys, then the rest.
+//! [`Store::export`] reads them one after another and expects nobody to write meanwhile;
+//! a snapshot of the running bot reads each chunk between decisions (see `snapshot`).
+//! Both write the records with the same [`Records`]. Import takes the lines in any order
+//! after the first.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};

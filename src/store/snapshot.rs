@@ -1,11 +1,33 @@
 //! Snapshots: the whole store as an export file in `<data dir>/snapshots/`, written
-//! atomically, so that a damaged store can be replaced by its latest good state.
+//! atomically, so that a damaged store can be replaced by a good state.
 //!
 //! A snapshot is written to a hidden temporary name, synced, renamed into place and the
 //! folder synced, so a crash leaves either the old set or the new one, never half a file.
 //! Names carry the time they were taken (`snapshot-20261204T101500.000Z.jsonl`), so the
 //! folder sorts oldest first and the newest is the last. The format is the export format,
 //! so `escalator incidents export` files restore the same way.
+//!
+//! The running bot must not hold its decisions off for the whole export (seconds for a
+//! large store), so a [`SnapshotWriter`] reads the store in chunks, and the runtime holds
+//! decisions off only while a chunk is read, not while it is encoded and written:
+//!
+//! - A chunk is a range of incidents with their timelines, read while no decision is
+//!   written, so each incident comes with the timeline of the same decisions. Different
+//!   chunks show the store at different moments, all after the snapshot's time.
+//! - The last chunk also holds the outbox and the dedupe keys, read after every incident:
+//!   each decision that an incident in the file shows has its effects in the outbox
+//!   (unless they were delivered) and its event's key remembered. A decision made after
+//!   an incident's chunk is missing from it, as if it came after the snapshot; its
+//!   effects may still be in the outbox, so a restore may send them although the
+//!   incident does not show it (deliveries are at least once anyway).
+//! - Posted messages, the audit log and absences are written without the decision lock
+//!   (by the dispatcher and admin commands), so they are read after the outbox, without
+//!   it (see `Store::write_rest`).
+//! - The counters are read last and raised to cover every number in the file, so a
+//!   restore never hands out an incident number, outbox or audit sequence twice. They
+//!   belong in the first line, which is written first as a placeholder padded with
+//!   spaces to a fixed width and overwritten in place at the end: one pass over the
+//!   store, and a file every reader of exports takes as is.
 
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
@@ -108,8 +130,8 @@ pub fn newest(data_dir: &Path) -> io::Result<Option<Snapshot>> {
 pub const SNAPSHOT_CHUNK: usize = 256;
 
 /// Room for the `meta` line, whose counters are written last: its longest form, with
-/// every number at its maximum, is 151 bytes.
-const META_WIDTH: usize = 160;
+/// every number at its maximum, is 160 bytes.
+const META_WIDTH: usize = 192;
 
 /// A snapshot being written, chunk by chunk (see the module comment).
 ///
@@ -311,5 +333,24 @@ mod tests {
         assert_eq!(taken_at(".snapshot-20261204T101500.250Z.jsonl.tmp"), None);
         let later = file_name("2026-12-04T10:15:01Z".parse().unwrap());
         assert!(name < later);
+    }
+
+    #[test]
+    fn the_reserved_first_line_fits_any_counters_and_reads_back() {
+        let largest = Counters {
+            next_incident_id: u64::MAX,
+            next_outbox_seq: u64::MAX,
+            next_audit_seq: u64::MAX,
+        };
+        let line = padded_meta(largest, META_WIDTH).expect("the largest counters fit");
+        assert_eq!(line.len(), META_WIDTH + 1);
+        let line = String::from_utf8(line).unwrap();
+        assert_eq!(super::super::export::counters_of(&line).unwrap(), largest);
+        assert_eq!(
+            super::super::export::validate(line.as_bytes()).unwrap(),
+            1,
+            "imports take the padded line"
+        );
+        assert!(padded_meta(largest, 100).is_none());
     }
 }
