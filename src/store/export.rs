@@ -9,7 +9,7 @@
 //! range, then, once the incidents end, the outbox and the dedupe keys, then the rest.
 //! [`Store::export`] reads them one after another and expects nobody to write meanwhile;
 //! a snapshot of the running bot reads each chunk between decisions (see `snapshot`).
-//! Both write the records with the same [`Records`]. Import takes the lines in any order
+//! Both write the records with the same `Records`. Import takes the lines in any order
 //! after the first.
 
 use std::collections::BTreeMap;
@@ -103,7 +103,7 @@ impl Incidents {
 
 /// Records read together, as stored: incidents with ids in one range and every timeline
 /// entry in that range; the last chunk of a pass also holds the outbox and the dedupe
-/// keys. Encoding them for the file is left to [`Records::chunk`], so that whoever reads
+/// keys. Encoding them for the file is left to `Records::chunk`, so that whoever reads
 /// a chunk under a lock holds it only for the reading.
 pub struct Chunk {
     incidents: Vec<Raw>,
@@ -166,6 +166,8 @@ impl Store {
         };
         let timeline = timeline.collect::<Result<Vec<_>, _>>()?;
         incidents.next = end;
+        // Read in one go with the last incidents: they are small while deliveries keep up,
+        // but a backlog of thousands of queued effects makes this chunk the longest.
         let tail = match end {
             Some(_) => None,
             None => Some(Tail {
@@ -335,7 +337,7 @@ pub(crate) struct Records<W> {
     /// The counters that must follow from what was written: one past every incident id,
     /// outbox sequence and audit sequence so far.
     seen: Counters,
-    /// The outbox and dedupe keys of the last chunk, until [`Store::write_rest`] writes
+    /// The outbox and dedupe keys of the last chunk, until `Store::write_rest` writes
     /// them in their place.
     tail: Option<Tail>,
 }
@@ -380,7 +382,7 @@ impl<W: Write> Records<W> {
     }
 
     /// Writes a chunk's incidents and timeline entries; keeps its outbox and dedupe
-    /// keys, if any, for [`Store::write_rest`].
+    /// keys, if any, for `Store::write_rest`.
     pub(crate) fn chunk(&mut self, chunk: Chunk) -> Result<(), StoreError> {
         for (_, value) in chunk.incidents {
             let incident = decode("incident", &value)?;

@@ -153,9 +153,9 @@ pub struct SnapshotWriter {
 impl Store {
     /// Writes a snapshot taken at `at` in one go and deletes all but the newest `keep`.
     ///
-    /// For callers that make sure no decision is written meanwhile (the command line,
-    /// tests); the running bot reads chunk by chunk between decisions instead, see
-    /// [`Store::start_snapshot`].
+    /// Nothing holds decisions off between chunks here, so this is for a store that no
+    /// bot is running on (tests, tools); the running bot reads chunk by chunk between
+    /// decisions instead, see [`Store::start_snapshot`].
     pub fn write_snapshot(&self, at: Timestamp, keep: usize) -> Result<Snapshot, StoreError> {
         let mut snapshot = self.start_snapshot(at, SNAPSHOT_CHUNK)?;
         while !snapshot.is_read() {
