@@ -149,7 +149,7 @@ impl Store {
         let t = &db.trees;
         let read = t
             .incidents
-            .range(keys::seq(start)..)
+            .range(keys::incident(IncidentId(start))..)
             .take(incidents.per_chunk)
             .collect::<Result<Vec<_>, _>>()?;
         let last = read.last().and_then(|(key, _)| keys::read_u64(key));
@@ -186,9 +186,9 @@ impl Store {
     /// dedupe keys kept from the last chunk, then the audit log and the absences.
     ///
     /// The posted messages are read after the outbox: the dispatcher records a delivery
-    /// and deletes its outbox entry in one transaction, so a delivery recorded while this
-    /// runs is either in both or still in the outbox, and at worst sent again after a
-    /// restore; read the other way round it could be in neither.
+    /// and deletes its outbox entry in one transaction, so every delivery has its record
+    /// in the file or its entry still queued there (at worst sent again after a restore);
+    /// read the other way round, one recorded in between would have neither.
     pub(crate) fn write_rest<W: Write>(&self, records: &mut Records<W>) -> Result<(), StoreError> {
         let db = self.db()?;
         let t = &db.trees;
