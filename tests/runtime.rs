@@ -919,3 +919,243 @@ async fn queued_root_message_updates_merge_into_one_with_the_newest_state() {
     assert_eq!(escalator.store().outbox().expect("reads"), vec![]);
     running.stop().await;
 }
+
+/// A hook for [`Escalator::snapshot_in_chunks`] that reports each pause between chunks
+/// and waits until `resume` lets the snapshot go on.
+fn pausing_hook(
+    paused: tokio::sync::mpsc::UnboundedSender<()>,
+    resume: Arc<tokio::sync::Notify>,
+) -> impl FnMut() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+    move || {
+        let paused = paused.clone();
+        let resume = Arc::clone(&resume);
+        Box::pin(async move {
+            let _ = paused.send(());
+            resume.notified().await;
+        })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_decision_goes_through_while_a_snapshot_is_between_chunks() {
+    let setup = Setup::new();
+    let escalator = setup.escalator();
+    for n in 1..=5 {
+        escalator
+            .open_incident(request(&format!("checkout fails {n}")), None)
+            .await
+            .expect("opens");
+    }
+
+    let (paused, mut pauses) = tokio::sync::mpsc::unbounded_channel();
+    let resume = Arc::new(tokio::sync::Notify::new());
+    let snapshotting = Arc::clone(&escalator);
+    let hook = pausing_hook(paused, Arc::clone(&resume));
+    let snapshot = tokio::spawn(async move { snapshotting.snapshot_in_chunks(5, 2, hook).await });
+
+    // The snapshot has read incidents 1 and 2 and waits before the next chunk. A snapshot
+    // that held decisions off from start to end would keep these waiting until the
+    // timeout (virtual time runs ahead while every task waits).
+    pauses
+        .recv()
+        .await
+        .expect("the snapshot pauses after its first chunk");
+    let opened = tokio::time::timeout(
+        minutes(1),
+        escalator.open_incident(request("refunds stuck"), None),
+    )
+    .await
+    .expect("an incident opens while the snapshot is under way")
+    .expect("opens");
+    assert_eq!(opened.incident.id, IncidentId(6));
+    let acked = tokio::time::timeout(
+        minutes(1),
+        escalator.apply(IncidentId(1), ack_by("U-alice"), None),
+    )
+    .await
+    .expect("an acknowledgement goes through while the snapshot is under way")
+    .expect("acknowledges");
+    assert_eq!(acked.incident.state, State::Acknowledged);
+
+    resume.notify_one();
+    let mut later_pauses = 0;
+    while pauses.recv().await.is_some() {
+        later_pauses += 1;
+        resume.notify_one();
+    }
+    let snapshot = snapshot
+        .await
+        .expect("the snapshot task does not panic")
+        .expect("the snapshot is written");
+    // Chunks of two: 1–2, then 3–4, 5–6 and the rest (the outbox and dedupe keys).
+    assert_eq!(later_pauses, 3);
+    let counters = snapshot
+        .counters()
+        .expect("the first line holds the counters");
+    assert_eq!(counters.next_incident_id, 7);
+}
+
+/// Every state an incident was seen in: the record, its timeline, and the outbox entries
+/// queued for it by then.
+type States = BTreeMap<
+    IncidentId,
+    Vec<(
+        escalator::engine::Incident,
+        Vec<escalator::engine::Entry>,
+        BTreeSet<u64>,
+    )>,
+>;
+
+fn note_state(store: &Store, states: &mut States, id: IncidentId) {
+    let incident = store.incident(id).expect("reads").expect("exists");
+    let timeline = store.timeline(id).expect("reads");
+    let queued = store
+        .outbox()
+        .expect("reads")
+        .into_iter()
+        .filter(|(_, entry)| entry.incident == id)
+        .map(|(seq, _)| seq)
+        .collect();
+    states
+        .entry(id)
+        .or_default()
+        .push((incident, timeline, queued));
+}
+
+/// One step of decisions while a snapshot waits between chunks: an incident opened, two
+/// others acknowledged or cancelled (refusals are fine), an audit record, and the
+/// delivery of the oldest queued effect recorded as the dispatcher records it.
+async fn decide_meanwhile(
+    escalator: &Escalator,
+    step: u64,
+    states: &mut States,
+    delivered: &mut BTreeMap<u64, MessageRef>,
+) {
+    let store = escalator.store();
+    let opened = escalator
+        .open_incident(request(&format!("opened during the snapshot {step}")), None)
+        .await
+        .expect("opens");
+    note_state(store, states, opened.incident.id);
+    let by = UserRef::slack("U-alice");
+    for (id, intent) in [
+        (IncidentId(step), ack_by("U-alice")),
+        (IncidentId(2 * step + 3), Intent::Cancel { by }),
+    ] {
+        if escalator.apply(id, intent, None).await.is_ok() {
+            note_state(store, states, id);
+        }
+    }
+
+    let record = escalator::store::AuditRecord {
+        at: escalator.now(),
+        actor: "alice".to_owned(),
+        action: format!("change-{step}"),
+        before: serde_json::Value::Null,
+        after: serde_json::Value::Null,
+    };
+    store.append_audit(&record).await.expect("appends");
+
+    let (seq, entry) = store.outbox().expect("reads")[0].clone();
+    let root = MessageRef {
+        platform: Platform::Slack,
+        channel: "C-incidents".to_owned(),
+        id: format!("root-for-{seq}"),
+    };
+    let posted = Delivered {
+        root: Some(root.clone()),
+        ..Delivered::default()
+    };
+    store
+        .record_delivery(seq, entry.incident, &posted)
+        .await
+        .expect("records");
+    delivered.insert(seq, root);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_snapshot_taken_between_decisions_restores_to_a_consistent_store() {
+    let setup = Setup::new();
+    let escalator = setup.escalator();
+    let store = escalator.store().clone();
+    let mut states = States::new();
+    for n in 1..=7 {
+        let opened = escalator
+            .open_incident(request(&format!("checkout fails {n}")), None)
+            .await
+            .expect("opens");
+        note_state(&store, &mut states, opened.incident.id);
+    }
+
+    let (paused, mut pauses) = tokio::sync::mpsc::unbounded_channel();
+    let resume = Arc::new(tokio::sync::Notify::new());
+    let snapshotting = Arc::clone(&escalator);
+    let hook = pausing_hook(paused, Arc::clone(&resume));
+    let snapshot = tokio::spawn(async move { snapshotting.snapshot_in_chunks(5, 2, hook).await });
+    let mut delivered = BTreeMap::new();
+    let mut step = 0;
+    while pauses.recv().await.is_some() {
+        step += 1;
+        let deciding = decide_meanwhile(&escalator, step, &mut states, &mut delivered);
+        tokio::time::timeout(minutes(1), deciding)
+            .await
+            .expect("decisions go on while the snapshot waits between chunks");
+        resume.notify_one();
+    }
+    let snapshot = snapshot
+        .await
+        .expect("the snapshot task does not panic")
+        .expect("the snapshot is written");
+    assert!(step >= 4, "the snapshot paused {step} times");
+
+    let restored_dir = tempfile::tempdir().expect("temp dir");
+    let (restored, _) = escalator::store::recovery::replace_with(
+        restored_dir.path(),
+        &snapshot.path,
+        StoreOptions::default(),
+        at(T0),
+    )
+    .expect("the snapshot restores and passes the check");
+    assert_eq!(restored.check().expect("checks"), None);
+
+    // The counters were read last: nothing that happened meanwhile gets its number again.
+    let counters = restored.counters().expect("reads");
+    assert_eq!(counters, store.counters().expect("reads"));
+    assert_eq!(snapshot.counters().expect("reads"), counters);
+    let incidents = restored.incidents().expect("reads");
+    assert!(incidents
+        .iter()
+        .all(|incident| incident.id.0 < counters.next_incident_id));
+    let outbox = restored.outbox().expect("reads");
+    assert!(outbox
+        .iter()
+        .all(|(seq, _)| *seq < counters.next_outbox_seq));
+    let audit = restored.audit(usize::MAX).expect("reads");
+    assert!(!audit.is_empty());
+    assert!(audit.iter().all(|(seq, _)| *seq < counters.next_audit_seq));
+
+    // Each incident is one state it was in, with that state's timeline, and the effects
+    // queued by then are still queued or were delivered, with the delivery recorded.
+    let ids: Vec<IncidentId> = incidents.iter().map(|incident| incident.id).collect();
+    assert!((1..=7).all(|id| ids.contains(&IncidentId(id))), "{ids:?}");
+    let queued: BTreeSet<u64> = outbox.iter().map(|(seq, _)| *seq).collect();
+    for incident in incidents {
+        let id = incident.id;
+        let timeline = restored.timeline(id).expect("reads");
+        let seen = states[&id]
+            .iter()
+            .find(|(state, entries, _)| *state == incident && *entries == timeline);
+        let Some((_, _, was_queued)) = seen else {
+            panic!("incident {id} was restored in a state it never had with that timeline");
+        };
+        for seq in was_queued {
+            let is_recorded = delivered.get(seq).is_some_and(|root| {
+                restored.incident_for_message(root).expect("reads") == Some(id)
+            });
+            assert!(
+                queued.contains(seq) || is_recorded,
+                "the effect {seq} of incident {id} is lost"
+            );
+        }
+    }
+}

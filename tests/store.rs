@@ -856,3 +856,28 @@ async fn a_digest_of_pages_is_linked_to_no_incident_and_passes_the_check() {
     assert_eq!(store.incident_for_message(&digest).expect("reads"), None);
     assert!(store.check().expect("checks").is_none());
 }
+
+#[tokio::test]
+async fn a_snapshot_holds_the_records_of_an_export_and_restores_them() {
+    let source_dir = tempfile::tempdir().expect("temp dir");
+    let target_dir = tempfile::tempdir().expect("temp dir");
+    let source = open(source_dir.path());
+    populate(&source).await;
+    let exported = export(&source);
+
+    let snapshot = source
+        .write_snapshot(at("2024-05-01T12:00:00Z"), 3)
+        .expect("the snapshot is written");
+    let written = std::fs::read_to_string(&snapshot.path).expect("reads");
+    // The first line is padded so that its counters can be written last.
+    let lines: Vec<&str> = written.lines().map(str::trim_end).collect();
+    assert_eq!(lines, exported.lines().collect::<Vec<_>>());
+    assert_eq!(
+        snapshot.counters().expect("reads"),
+        source.counters().expect("reads")
+    );
+
+    let target = open(target_dir.path());
+    escalator::store::snapshot::load_into(&target, &snapshot.path).expect("imports");
+    assert_eq!(export(&target), exported);
+}

@@ -1,7 +1,10 @@
 //! Looking after the store while the bot runs: periodic snapshots, and the way back from
 //! a failed write.
 //!
-//! Snapshots are taken under the decision lock, so each holds whole decisions; the
+//! A snapshot holds the decision lock only while it reads a chunk of incidents with their
+//! timelines ([`SNAPSHOT_CHUNK`] at a time), and encodes and writes each chunk with the
+//! lock released, so decisions go on meanwhile; each incident is written with the
+//! timeline of the same decisions, and a restore is safe (see `store::snapshot`). The
 //! dispatcher may record a delivery meanwhile, which at worst sends that effect again
 //! after a restore (deliveries are at least once anyway).
 //!
@@ -10,6 +13,7 @@
 //! tries to reopen the store and write a probe on every tick; when that works, it says so
 //! and wakes the scheduler and the dispatcher, which resume where they stopped.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,8 +21,9 @@ use tokio::sync::watch;
 use tracing::{error, info, warn};
 
 use super::Escalator;
+use crate::engine::Timestamp;
 use crate::ports::{Alert, Chat};
-use crate::store::snapshot::{self, Snapshot};
+use crate::store::snapshot::{self, Snapshot, SNAPSHOT_CHUNK};
 use crate::store::StoreError;
 
 /// How often the watch looks at the store.
@@ -34,17 +39,63 @@ pub struct SnapshotPolicy {
 }
 
 impl Escalator {
-    /// Writes a snapshot of the store now, holding the decision lock meanwhile.
+    /// Writes a snapshot of the store now, holding decisions off only while each chunk
+    /// of [`SNAPSHOT_CHUNK`] incidents is read.
     pub async fn snapshot(&self, keep: usize) -> Result<Snapshot, StoreError> {
-        let _decision = self.decisions.lock().await;
-        let store = self.store.clone();
-        let at = self.clock.now();
-        let written = tokio::task::spawn_blocking(move || store.write_snapshot(at, keep))
+        self.snapshot_in_chunks(keep, SNAPSHOT_CHUNK, || std::future::ready(()))
             .await
-            .map_err(|_| StoreError::FlushInterrupted)?;
+    }
+
+    /// Writes a snapshot reading `per_chunk` incidents per hold of the decision lock, and
+    /// awaits `between` after each chunk, with the lock released (a hook for tests).
+    pub async fn snapshot_in_chunks<F: Future<Output = ()>>(
+        &self,
+        keep: usize,
+        per_chunk: usize,
+        between: impl FnMut() -> F,
+    ) -> Result<Snapshot, StoreError> {
+        let at = self.clock.now();
+        let written = self.write_snapshot(at, keep, per_chunk, between).await;
         self.metrics
             .record_snapshot(written.as_ref().ok().map(|_| at));
         written
+    }
+
+    async fn write_snapshot<F: Future<Output = ()>>(
+        &self,
+        at: Timestamp,
+        keep: usize,
+        per_chunk: usize,
+        mut between: impl FnMut() -> F,
+    ) -> Result<Snapshot, StoreError> {
+        let store = self.store.clone();
+        let mut snapshot = blocking(move || store.start_snapshot(at, per_chunk)).await?;
+        let mut chunks = 0_u64;
+        let mut longest_hold = Duration::ZERO;
+        while !snapshot.is_read() {
+            // The chunk is read on a blocking thread while this task holds the lock.
+            let decision = self.decisions.lock().await;
+            let held = std::time::Instant::now();
+            let (back, chunk) = blocking(move || {
+                let chunk = snapshot.read();
+                Ok((snapshot, chunk))
+            })
+            .await?;
+            drop(decision);
+            longest_hold = longest_hold.max(held.elapsed());
+            let chunk = chunk?;
+            snapshot = back;
+            snapshot = blocking(move || snapshot.write(chunk).map(|()| snapshot)).await?;
+            chunks += 1;
+            between().await;
+        }
+        let written = blocking(move || snapshot.finish(keep)).await?;
+        info!(
+            chunks,
+            longest_hold_ms = longest_hold.as_secs_f64() * 1000.0,
+            "snapshot read between decisions"
+        );
+        Ok(written)
     }
 
     /// Tells every platform's admins.
@@ -96,9 +147,9 @@ impl Escalator {
     }
 
     /// How long until the first snapshot of this run: none is taken at start while the
-    /// newest one is younger than the period, since writing one holds up every decision
-    /// for as long as exporting the whole store takes (seconds for a large store), and a
-    /// crash loop would otherwise write one per start. Taken at once when there is none.
+    /// newest one is younger than the period, since writing one reads and writes the
+    /// whole store (seconds of disk and processor for a large store), and a crash loop
+    /// would otherwise write one per start. Taken at once when there is none.
     fn first_snapshot_in(&self, snapshots: SnapshotPolicy) -> Duration {
         let newest = match snapshot::newest(self.store.dir()) {
             Ok(newest) => newest,
@@ -132,4 +183,13 @@ impl Escalator {
             }
         }
     }
+}
+
+/// Runs `work` on tokio's blocking pool.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|_| StoreError::FlushInterrupted)?
 }

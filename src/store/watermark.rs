@@ -39,6 +39,15 @@ impl Counters {
             || self.next_outbox_seq < mark.next_outbox_seq
             || self.next_audit_seq < mark.next_audit_seq
     }
+
+    /// Each counter the larger of its value here and in `other`.
+    pub fn raised_to(self, other: Counters) -> Counters {
+        Counters {
+            next_incident_id: self.next_incident_id.max(other.next_incident_id),
+            next_outbox_seq: self.next_outbox_seq.max(other.next_outbox_seq),
+            next_audit_seq: self.next_audit_seq.max(other.next_audit_seq),
+        }
+    }
 }
 
 /// The counters the store had reached, and when it wrote them.
