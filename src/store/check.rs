@@ -106,9 +106,9 @@ impl Store {
     /// problem found is returned. Other failures (the store cannot be read at all) are
     /// errors.
     pub fn check(&self) -> Result<Option<Damage>, StoreError> {
-        // FIXME(#8): reading every record pulls every page through sled, which holds far
-        // more than `cache_mb` meanwhile (about 50 MB at 100,000 incidents); this pass is
-        // the bot's peak of resident memory at start.
+        // Reading every record pulls every page through sled, which holds far more than
+        // `cache_mb` meanwhile (about 50 MB at 100,000 incidents): this pass is the bot's
+        // peak of resident memory at start, and the caller reopens the store after it.
         let next_id = self.counters()?.next_incident_id;
         let db = self.db()?;
         let t = &db.trees;

@@ -1275,7 +1275,7 @@ fn open_db(dir: &Path, options: StoreOptions, generation: u64) -> Result<OpenDb,
             .map_err(|error| open_error(dir, error));
         match opened {
             Err(StoreError::InUse { .. }) if started.elapsed() < LOCK_PATIENCE => {
-                std::thread::sleep(std::time::Duration::from_millis(25));
+                std::thread::sleep(std::time::Duration::from_millis(5));
             }
             other => break other?,
         }
