@@ -113,6 +113,10 @@ impl Bot {
         };
         let (store, restored) = recovery::open_checked(&storage.data_dir, options, clock.now())?;
         info!(data_dir = %storage.data_dir.display(), "store ready");
+        // What the store's check read is freed by now; the system gets it back at once
+        // rather than at the next regular trim.
+        drop(tokio::task::spawn_blocking(crate::memory::give_back));
+        crate::memory::give_back_regularly();
         let snapshots = SnapshotPolicy {
             every: storage.snapshot_every,
             keep: storage.snapshots_kept,

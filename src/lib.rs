@@ -14,6 +14,7 @@ pub mod engine;
 pub mod http;
 pub mod i18n;
 pub mod knowledge;
+pub mod memory;
 pub mod metrics;
 pub mod ports;
 pub mod render;

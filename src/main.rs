@@ -4,7 +4,6 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     bound_malloc_arenas();
-    return_free_memory_regularly();
     // The ring provider is the only TLS backend built in; installing it explicitly keeps
     // rustls from guessing should another dependency ever enable a second one.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -27,36 +26,5 @@ fn bound_malloc_arenas() {
         unsafe {
             libc::mallopt(libc::M_ARENA_MAX, 2);
         }
-    }
-}
-
-/// How often freed heap memory is handed back to the system.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-const TRIM_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Hands whole free pages of the heap back to the system every [`TRIM_EVERY`].
-///
-/// glibc returns freed memory only from the top of a heap, so a start-up pass over a large
-/// store (sled pulls every page through its cache while the store is checked) and the
-/// many small allocations of deliveries leave most of the heap free but resident. In a
-/// restart with 100,000 stored incidents, `malloc_trim` mid-delivery took resident memory
-/// from 173 to 91 MiB. A trim walks the free lists of each arena under its lock, which
-/// takes milliseconds at that size.
-fn return_free_memory_regularly() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        let trimming = std::thread::Builder::new()
-            .name("memory-trim".to_owned())
-            .stack_size(64 * 1024)
-            .spawn(|| loop {
-                std::thread::sleep(TRIM_EVERY);
-                // SAFETY: `malloc_trim` takes each arena's lock itself; it only releases
-                // pages no allocation uses.
-                unsafe {
-                    libc::malloc_trim(0);
-                }
-            });
-        // Without the thread the bot only keeps more memory than it needs.
-        drop(trimming);
     }
 }
