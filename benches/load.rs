@@ -367,7 +367,9 @@ impl Clock for PastClock {
 }
 
 /// Writes `stored` incidents into `data`: copies of one open incident (with an overdue
-/// timer) for every tenth, copies of a cancelled one for the rest.
+/// timer) for every tenth, copies of a cancelled one for the rest. With
+/// `LOAD_OPEN_LAYOUT=newest` the open tenth is the newest incidents instead, as in a store
+/// where old incidents are closed, so that their records sit together in sled's pages.
 async fn fill_store(config: &Path, data: &Path, stored: usize) {
     let policy = Config::load(config).expect("the config loads").policy;
     let scratch = tempfile::tempdir().expect("a temp dir");
@@ -409,8 +411,16 @@ async fn fill_store(config: &Path, data: &Path, stored: usize) {
         "next_outbox_seq": 1, "next_audit_seq": 1,
     });
     writeln!(lines, "{meta}").expect("writes");
+    let is_newest = std::env::var("LOAD_OPEN_LAYOUT").is_ok_and(|layout| layout == "newest");
+    let is_open = |id: u64| {
+        if is_newest {
+            id > (stored - stored / 10) as u64
+        } else {
+            id % 10 == 0
+        }
+    };
     for id in 1..=stored as u64 {
-        let template = if id % 10 == 0 {
+        let template = if is_open(id) {
             &templates[&1]
         } else {
             &templates[&2]
