@@ -166,27 +166,15 @@ async fn a_truncated_log_is_found_and_the_snapshot_restored() {
 async fn a_record_that_does_not_decode_is_damage() {
     let dir = tempfile::tempdir().unwrap();
     store_with_snapshot(dir.path()).await;
-    {
-        // Written through sled itself: the log is sound, the record is not.
-        let db = sled::open(dir.path()).unwrap();
-        let incidents = db.open_tree("incidents").unwrap();
-        incidents
-            .insert(2u64.to_be_bytes(), b"{\"id\":2,\"sum".as_slice())
-            .unwrap();
-        db.flush().unwrap();
-    }
+    write_raw(
+        dir.path(),
+        "incidents",
+        &2u64.to_be_bytes(),
+        b"{\"id\":2,\"sum",
+    );
     let store = Store::open(dir.path(), options()).unwrap();
     let damage = store.check().unwrap().expect("the garbled record is found");
-    assert!(
-        matches!(
-            damage,
-            Damage::Garbled {
-                tree: "incidents",
-                ..
-            }
-        ),
-        "{damage:?}"
-    );
+    assert_garbled(&damage, "incidents");
     drop(store);
 
     let (store, restored) =
@@ -198,16 +186,26 @@ async fn a_record_that_does_not_decode_is_damage() {
     );
 }
 
-/// Writes `value` under `key` in `tree` through sled itself (the log stays sound), then
-/// runs the start-up check.
+/// Writes `value` under `key` in `tree` through sled itself: the log stays sound, the
+/// record need not be.
+fn write_raw(dir: &Path, tree: &str, key: &[u8], value: &[u8]) {
+    let db = sled::open(dir).unwrap();
+    db.open_tree(tree).unwrap().insert(key, value).unwrap();
+    db.flush().unwrap();
+}
+
+fn assert_garbled(damage: &Damage, tree: &str) {
+    assert!(
+        matches!(damage, Damage::Garbled { tree: found, .. } if *found == tree),
+        "{damage:?}"
+    );
+}
+
+/// Runs the start-up check on a store with `value` written raw under `key` in `tree`.
 async fn check_with(tree: &str, key: &[u8], value: &[u8]) -> Option<Damage> {
     let dir = tempfile::tempdir().unwrap();
     store_with_snapshot(dir.path()).await;
-    {
-        let db = sled::open(dir.path()).unwrap();
-        db.open_tree(tree).unwrap().insert(key, value).unwrap();
-        db.flush().unwrap();
-    }
+    write_raw(dir.path(), tree, key, value);
     let store = Store::open(dir.path(), options()).unwrap();
     store.check().unwrap()
 }
@@ -222,16 +220,7 @@ async fn an_incident_in_play_is_decoded_in_full() {
     )
     .await
     .expect("the incomplete incident is found");
-    assert!(
-        matches!(
-            damage,
-            Damage::Garbled {
-                tree: "incidents",
-                ..
-            }
-        ),
-        "{damage:?}"
-    );
+    assert_garbled(&damage, "incidents");
 }
 
 #[tokio::test]
@@ -244,16 +233,7 @@ async fn a_garbled_timeline_entry_is_found_whatever_its_incident() {
         let damage = check_with("timeline", &key, br#"{"at":"2026-12-04T10:0"#)
             .await
             .unwrap_or_else(|| panic!("the garbled entry of incident {id} is found"));
-        assert!(
-            matches!(
-                damage,
-                Damage::Garbled {
-                    tree: "timeline",
-                    ..
-                }
-            ),
-            "{damage:?}"
-        );
+        assert_garbled(&damage, "timeline");
     }
 }
 
