@@ -20,7 +20,7 @@ use crate::engine::Timestamp;
 use crate::ports::{Alert, Chat};
 use crate::render::{Markup, Words};
 use crate::runtime::Escalator;
-use crate::stats::{compute, records, Filter, Stats};
+use crate::stats::{compute_stored, Filter, Stats};
 use crate::store::{AuditRecord, StoreError};
 
 /// Audit action written when the schedule starts.
@@ -156,7 +156,7 @@ async fn send(escalator: &Escalator, chats: &[Arc<dyn Chat>]) -> Result<(), Stor
     };
     let review = Review {
         since,
-        stats: compute(&records(escalator.store())?, &filter),
+        stats: compute_stored(escalator.store(), &filter)?,
     };
     // Recorded first: a reminder lost to a platform error is not worth a second one.
     record(escalator, SENT).await?;

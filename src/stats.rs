@@ -1,8 +1,9 @@
 //! Where escalations stall: figures per severity, computed from incident timelines.
 //!
 //! [`compute`] is pure: it takes each incident's severity, team, opening time and
-//! timeline (as the store keeps them) and a [`Filter`], and returns [`Stats`]. The
-//! `escalator stats` command and `/escalate stats` only read the store and format.
+//! timeline (as the store keeps them) and a [`Filter`], and returns [`Stats`].
+//! [`compute_stored`] adds up the same figures from the store, one incident at a time.
+//! The `escalator stats` command and `/escalate stats` only read the store and format.
 //!
 //! Definitions, so the numbers can be checked by hand:
 //!
@@ -58,9 +59,8 @@ impl Record {
     }
 }
 
-/// Every stored incident with its timeline.
-// FIXME(#8): holds every incident and timeline at once; a large store makes `/stats` and
-// the criteria review a memory peak.
+/// Every stored incident with its timeline, all at once (for a chart, which needs them
+/// together); [`compute_stored`] reads one at a time.
 pub fn records(store: &Store) -> Result<Vec<Record>, StoreError> {
     store
         .incidents()?
@@ -76,6 +76,14 @@ pub struct Filter {
     pub since: Option<Timestamp>,
     /// Only this team's incidents.
     pub team: Option<TeamId>,
+}
+
+impl Filter {
+    /// Whether an incident of `team` opened at `opened_at` counts.
+    fn lets_through(&self, opened_at: Timestamp, team: &TeamId) -> bool {
+        self.since.is_none_or(|since| opened_at >= since)
+            && self.team.as_ref().is_none_or(|wanted| wanted == team)
+    }
 }
 
 /// The figures of every severity that had incidents, in severity-id order.
@@ -162,31 +170,60 @@ impl SeverityStats {
 
 /// Computes the figures of the incidents `filter` lets through.
 pub fn compute(records: &[Record], filter: &Filter) -> Stats {
-    let mut by_severity: BTreeMap<SeverityId, (SeverityStats, Vec<u64>, Vec<u64>)> =
-        BTreeMap::new();
-    let chosen = records.iter().filter(|record| {
-        filter.since.is_none_or(|since| record.opened_at >= since)
-            && filter.team.as_ref().is_none_or(|team| &record.team == team)
-    });
-    for record in chosen {
-        let (stats, acks, resolves) = by_severity
+    let mut tally = Tally::default();
+    for record in records
+        .iter()
+        .filter(|record| filter.lets_through(record.opened_at, &record.team))
+    {
+        tally.add(record);
+    }
+    tally.finish()
+}
+
+/// Computes the figures of the stored incidents `filter` lets through, reading one
+/// incident and its timeline at a time, and no timeline of an incident left out, so that
+/// a large store is never in memory at once.
+pub fn compute_stored(store: &Store, filter: &Filter) -> Result<Stats, StoreError> {
+    let mut tally = Tally::default();
+    for incident in store.each_incident()? {
+        let incident = incident?;
+        if filter.lets_through(incident.opened_at, &incident.team) {
+            tally.add(&Record::new(&incident, store.timeline(incident.id)?));
+        }
+    }
+    Ok(tally.finish())
+}
+
+/// Figures being added up, per severity, with the times to acknowledge and to resolve.
+#[derive(Default)]
+struct Tally {
+    by_severity: BTreeMap<SeverityId, (SeverityStats, Vec<u64>, Vec<u64>)>,
+}
+
+impl Tally {
+    fn add(&mut self, record: &Record) {
+        let (stats, acks, resolves) = self
+            .by_severity
             .entry(record.severity.clone())
             .or_insert_with(|| (SeverityStats::new(record.severity.clone()), vec![], vec![]));
         add(stats, acks, resolves, record);
     }
 
-    let severities = by_severity
-        .into_values()
-        .map(|(mut stats, mut acks, mut resolves)| {
-            acks.sort_unstable();
-            resolves.sort_unstable();
-            stats.ack_median_seconds = median(&acks);
-            stats.ack_p90_seconds = nearest_rank(&acks, 90);
-            stats.resolve_median_seconds = median(&resolves);
-            stats
-        })
-        .collect();
-    Stats { severities }
+    fn finish(self) -> Stats {
+        let severities = self
+            .by_severity
+            .into_values()
+            .map(|(mut stats, mut acks, mut resolves)| {
+                acks.sort_unstable();
+                resolves.sort_unstable();
+                stats.ack_median_seconds = median(&acks);
+                stats.ack_p90_seconds = nearest_rank(&acks, 90);
+                stats.resolve_median_seconds = median(&resolves);
+                stats
+            })
+            .collect();
+        Stats { severities }
+    }
 }
 
 /// Adds one incident's figures.

@@ -26,6 +26,7 @@ use escalator::ports::{
     Alert, Chat, ChatError, Clock, Delivered, Delivery, MessageRef, TokioClock,
 };
 use escalator::runtime::{Escalator, RuntimeError};
+use escalator::stats::{compute, compute_stored, records, Filter};
 use escalator::store::{Store, StoreOptions};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -917,6 +918,60 @@ async fn queued_root_message_updates_merge_into_one_with_the_newest_state() {
         .collect();
     assert_eq!(updates, vec![State::Resolved]);
     assert_eq!(escalator.store().outbox().expect("reads"), vec![]);
+    running.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_figures_read_one_incident_at_a_time_match_those_of_every_record_at_once() {
+    let setup = Setup::new();
+    let running = Running::start(setup.escalator(), Arc::clone(&setup.chat));
+    let escalator = Arc::clone(&running.escalator);
+    for n in 1..=4 {
+        escalator
+            .open_incident(request(&format!("problem {n}")), None)
+            .await
+            .expect("opens");
+        setup.run_until(5 * n, 0).await;
+    }
+    for (id, user) in [(1, "U-alice"), (3, "U-bob")] {
+        escalator
+            .apply(IncidentId(id), ack_by(user), None)
+            .await
+            .expect("acknowledges");
+    }
+    setup.run_until(40, 0).await;
+
+    let store = escalator.store();
+    let everything = records(store).expect("the store reads");
+    let since_ten = Filter {
+        since: Some(t(10, 0)),
+        team: None,
+    };
+    for filter in [
+        Filter::default(),
+        since_ten.clone(),
+        Filter {
+            since: None,
+            team: Some("payments".into()),
+        },
+        Filter {
+            since: None,
+            team: Some("nobody".into()),
+        },
+    ] {
+        let stats = compute_stored(store, &filter).expect("the store reads");
+        assert_eq!(stats, compute(&everything, &filter), "{filter:?}");
+    }
+    let counted = |filter: &Filter| -> usize {
+        let stats = compute_stored(store, filter).expect("the store reads");
+        stats.severities.iter().map(|severity| severity.count).sum()
+    };
+    assert_eq!(counted(&Filter::default()), 4);
+    assert_eq!(
+        counted(&since_ten),
+        2,
+        "the incidents opened at 09:00 and 09:05 are left out"
+    );
     running.stop().await;
 }
 

@@ -8,7 +8,7 @@ use crate::adapters::respond::{failed, Reply};
 use crate::engine::TeamId;
 use crate::render::Words;
 use crate::runtime::Escalator;
-use crate::stats::{compute, records, Filter, SeverityStats, Stats};
+use crate::stats::{compute_stored, Filter, SeverityStats, Stats};
 
 /// The figures for one period and team.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,20 +39,15 @@ pub(crate) fn handle(
         },
         None => None,
     };
-    let records = match records(escalator.store()) {
-        Ok(records) => records,
-        Err(error) => return failed("read the incidents for statistics", &error),
-    };
     let now = escalator.now();
     let filter = Filter {
         since: since.and_then(|period| chrono::Duration::from_std(period).ok().map(|p| now - p)),
         team: team.clone(),
     };
-    Reply::Stats(StatsReply {
-        since,
-        team,
-        stats: compute(&records, &filter),
-    })
+    match compute_stored(escalator.store(), &filter) {
+        Ok(stats) => Reply::Stats(StatsReply { since, team, stats }),
+        Err(error) => failed("read the incidents for statistics", &error),
+    }
 }
 
 /// The words of a statistics reply.

@@ -19,7 +19,8 @@ use crate::chart::{self, Drawn};
 use crate::cli::incidents;
 use crate::cli::{EXIT_FAILURE, EXIT_OK};
 use crate::engine::TeamId;
-use crate::stats::{compute, records, Filter, SeverityStats, Stats};
+use crate::stats::{compute_stored, records, Filter, SeverityStats, Stats};
+use crate::store::StoreError;
 
 /// Arguments of `escalator stats`.
 #[derive(Debug, clap::Args)]
@@ -61,13 +62,6 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             return EXIT_FAILURE;
         }
     };
-    let records = match records(&store) {
-        Ok(records) => records,
-        Err(error) => {
-            let _ = writeln!(err, "error: could not read the incidents: {error}");
-            return EXIT_FAILURE;
-        }
-    };
     let since = args.since.and_then(|period| {
         chrono::Duration::from_std(period)
             .ok()
@@ -77,8 +71,19 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         since,
         team: args.team.as_deref().map(TeamId::from),
     };
-    let stats = compute(&records, &filter);
+    let read_failed = |err: &mut dyn Write, error: StoreError| {
+        let _ = writeln!(err, "error: could not read the incidents: {error}");
+        EXIT_FAILURE
+    };
+    let stats = match compute_stored(&store, &filter) {
+        Ok(stats) => stats,
+        Err(error) => return read_failed(err, error),
+    };
     if let Some(path) = &args.chart {
+        let records = match records(&store) {
+            Ok(records) => records,
+            Err(error) => return read_failed(err, error),
+        };
         if let Err(code) = write_chart(&records, &filter, path, err) {
             return code;
         }
