@@ -350,7 +350,16 @@ impl Responder {
                 .await
             }
             Command::Stats { since, team } => {
-                Response::Reply(crate::adapters::stats::handle(&self.escalator, since, team))
+                // The figures read every incident in the period, which takes a while on a
+                // large store: off the async workers, so other events go on meanwhile.
+                let escalator = Arc::clone(&self.escalator);
+                let figures = tokio::task::spawn_blocking(move || {
+                    crate::adapters::stats::handle(&escalator, since, team)
+                })
+                .await;
+                Response::Reply(
+                    figures.unwrap_or_else(|error| failed("compute statistics", &error)),
+                )
             }
             Command::Away(away) => Response::Reply(
                 crate::adapters::away::handle(&self.escalator, self.platform, &user, away).await,
