@@ -7,5 +7,6 @@ pub mod events;
 pub mod http;
 pub mod inbound;
 pub mod lookup;
+pub mod nagle;
 pub mod outbound;
 pub mod socket;

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use slack_morphism::prelude::*;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use super::client::{Client, Token};
 use super::inbound::SlackInbound;
@@ -78,6 +78,8 @@ fn error_kind(error: &(dyn std::error::Error + 'static)) -> &'static str {
 /// A running Socket Mode connection.
 pub struct SocketMode {
     listener: SlackClientSocketModeListener<SlackClientHyperHttpsConnector>,
+    /// Turns Nagle's algorithm off on the connections as they are made (see `nagle`).
+    nagle_off: tokio::task::JoinHandle<()>,
 }
 
 impl SocketMode {
@@ -104,11 +106,24 @@ impl SocketMode {
         listener.listen_for(app_token.api_token()).await?;
         listener.start().await;
         info!(platform = "slack", mode = "socket", "connected to Slack");
-        Ok(Self { listener })
+        let nagle_off = tokio::spawn(async {
+            loop {
+                let changed = super::nagle::sweep();
+                if changed > 0 {
+                    debug!(sockets = changed, "Nagle's algorithm turned off");
+                }
+                tokio::time::sleep(super::nagle::SWEEP_EVERY).await;
+            }
+        });
+        Ok(Self {
+            listener,
+            nagle_off,
+        })
     }
 
     /// Closes the connection.
     pub async fn shutdown(&self) {
+        self.nagle_off.abort();
         self.listener.shutdown().await;
     }
 }
