@@ -60,10 +60,6 @@ pub enum Damage {
 
 /// How a tree's records are checked.
 enum Shape {
-    /// Incident records: well-formed, and decoded in full unless closed or cancelled.
-    Incidents,
-    /// Keys of this many bytes, well-formed JSON values.
-    History(usize),
     /// Keys of this many bytes, JSON values of a type (checked by the function).
     Json(usize, fn(&[u8]) -> Result<(), String>),
     /// Keys of this many bytes (0: any), values of this many bytes (0: any).
@@ -84,6 +80,7 @@ struct Lifecycle {
     state: State,
 }
 
+/// An incident record: well-formed, and decoded in full unless closed or cancelled.
 fn incident(bytes: &[u8]) -> Result<(), String> {
     let Lifecycle { state } = serde_json::from_slice(bytes).map_err(|error| error.to_string())?;
     match state {
@@ -132,13 +129,13 @@ impl Store {
             parts.push(Part {
                 name: "incidents",
                 tree: &t.incidents,
-                shape: Shape::Incidents,
+                shape: Shape::Json(8, incident),
                 ids: ids(),
             });
             parts.push(Part {
                 name: "timeline",
                 tree: &t.timeline,
-                shape: Shape::History(16),
+                shape: Shape::Json(16, json::<IgnoredAny>),
                 ids: ids(),
             });
         }
@@ -244,12 +241,6 @@ fn check_part(part: &Part) -> Option<Damage> {
             }
         };
         let problem = match shape {
-            Shape::Incidents if key.len() != 8 => Err(format!("a key of {} bytes", key.len())),
-            Shape::Incidents => incident(&value),
-            Shape::History(key_len) if key.len() != *key_len => {
-                Err(format!("a key of {} bytes", key.len()))
-            }
-            Shape::History(_) => json::<IgnoredAny>(&value),
             Shape::Json(key_len, decode) => {
                 if *key_len != 0 && key.len() != *key_len {
                     Err(format!("a key of {} bytes", key.len()))
