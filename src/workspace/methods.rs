@@ -160,7 +160,7 @@ pub(crate) fn store_bot_message(
     shared.emit_posted(state, &message);
     let setup = &shared.setup;
     let json = message.to_slack_json_with_metadata(&setup.team_id, &setup.bot_id, &setup.app_id);
-    state.push_message(message);
+    state.messages.push(message);
     json
 }
 

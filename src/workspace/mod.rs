@@ -460,7 +460,7 @@ impl SlackWorkspace {
             metadata: None,
         };
         self.shared.emit_posted(&state, &message);
-        state.push_message(message);
+        state.messages.push(message);
         drop(state);
         self.shared.touch();
 

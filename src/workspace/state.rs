@@ -96,11 +96,7 @@ pub(crate) struct State {
     pub(crate) conversations: HashMap<String, Conversation>,
     pub(crate) dm_by_user: HashMap<String, String>,
     pub(crate) group_dms: HashMap<Vec<String>, String>,
-    /// Every message ever posted, in order; append through [`State::push_message`].
     pub(crate) messages: Vec<ChannelMessage>,
-    /// Where each message is in `messages`, by channel and ts: a load run posts tens of
-    /// thousands, and each update or reaction finds its message.
-    pub(crate) message_at: HashMap<(String, String), usize>,
     pub(crate) ephemerals: Vec<EphemeralMessage>,
     pub(crate) views: Vec<OpenedView>,
     pub(crate) triggers: HashMap<String, Trigger>,
@@ -123,23 +119,18 @@ pub(crate) struct State {
 }
 
 impl State {
-    /// Adds a message.
-    pub(crate) fn push_message(&mut self, message: ChannelMessage) {
-        let key = (message.channel.clone(), message.ts.clone());
-        self.message_at.insert(key, self.messages.len());
-        self.messages.push(message);
-    }
-
     /// Finds a message by channel and ts.
     pub(crate) fn message_mut(&mut self, channel: &str, ts: &str) -> Option<&mut ChannelMessage> {
-        let at = *self.message_at.get(&(channel.to_owned(), ts.to_owned()))?;
-        self.messages.get_mut(at)
+        self.messages
+            .iter_mut()
+            .find(|m| m.channel == channel && m.ts == ts)
     }
 
     /// Finds a message by channel and ts.
     pub(crate) fn message(&self, channel: &str, ts: &str) -> Option<&ChannelMessage> {
-        let at = *self.message_at.get(&(channel.to_owned(), ts.to_owned()))?;
-        self.messages.get(at)
+        self.messages
+            .iter()
+            .find(|m| m.channel == channel && m.ts == ts)
     }
 
     /// Open connections that may receive new envelopes.
