@@ -105,6 +105,7 @@ impl Incidents {
 /// entry in that range; the last chunk of a pass also holds the outbox and the dedupe
 /// keys. Encoding them for the file is left to `Records::chunk`, so that whoever reads
 /// a chunk under a lock holds it only for the reading.
+#[derive(Default)]
 pub struct Chunk {
     incidents: Vec<Raw>,
     timeline: Vec<Raw>,
@@ -113,6 +114,7 @@ pub struct Chunk {
 
 /// The records that decisions write besides incidents and timelines, read right after
 /// the last incidents.
+#[derive(Default)]
 pub(crate) struct Tail {
     outbox: Vec<Raw>,
     dedupe: Vec<Raw>,
@@ -139,11 +141,7 @@ impl Store {
     /// that every decision the incidents show has its effects and its key there too.
     pub(crate) fn read_chunk(&self, incidents: &mut Incidents) -> Result<Chunk, StoreError> {
         let Some(start) = incidents.next else {
-            return Ok(Chunk {
-                incidents: Vec::new(),
-                timeline: Vec::new(),
-                tail: None,
-            });
+            return Ok(Chunk::default());
         };
         let db = self.db()?;
         let t = &db.trees;
@@ -225,10 +223,7 @@ impl Store {
                 incident: IncidentId(incident),
             })?;
         }
-        let tail = records.tail.take().unwrap_or(Tail {
-            outbox: Vec::new(),
-            dedupe: Vec::new(),
-        });
+        let tail = records.tail.take().unwrap_or_default();
         records.write_tail(tail)?;
         for item in t.audit.iter() {
             let (key, value) = item?;
