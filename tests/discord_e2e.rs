@@ -857,6 +857,85 @@ async fn a_root_posted_just_before_a_kill_is_returned_by_its_nonce_not_posted_ag
     );
 }
 
+/// Alice's first pages for incident `n`, alone or in a digest.
+fn first_pages_of(ws: &DiscordWorkspace, n: u64) -> usize {
+    dms(ws, ALICE)
+        .iter()
+        .filter(|m| m.text().contains(&format!("paged for INC-{n}, step 1")))
+        .count()
+}
+
+/// A digest is posted and Discord answers late; the bot dies with another page queued
+/// behind it. The restarted bot sends the digest again with the same pages, so its nonce
+/// returns the message posted before, and the queued page goes on its own.
+#[tokio::test]
+async fn a_digest_posted_just_before_a_kill_is_returned_by_its_nonce_not_posted_again() {
+    let workspace = workspace().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &workspace.base_url(), INCIDENTS, KNOWLEDGE);
+    // Nobody is paged again while the test runs.
+    std::fs::write(
+        config.join("severities.toml"),
+        r#"[[severity]]
+id = "sev1"
+name = "Critical"
+criteria = ["Customers cannot pay"]
+
+[[severity.path]]
+steps = [{ position = "team-lead", means = ["dm"], ack_within = "30m" }]
+"#,
+    )
+    .unwrap();
+    let mut bot = spawn(&workspace, &config, dir.path().join("first.log")).await;
+    let opening = open(&workspace, "Storm 1");
+    reply_to(&workspace, &bot, &opening).await;
+    expect(&workspace, &bot, "the first page", |ws| {
+        first_pages_of(ws, 1) == 1
+    })
+    .await;
+    let channel = workspace.dm_channel(ALICE).expect("the DM is open");
+    let alice_dm = format!("/channels/{channel}/messages");
+
+    // The second page is answered after five seconds, while two more pages queue behind
+    // it; they go as one digest, which Discord takes at once but answers late.
+    workspace.answer_late(Method::POST, &alice_dm, Duration::from_secs(5));
+    workspace.answer_late(Method::POST, &alice_dm, Duration::from_secs(60));
+    for n in 2..=4 {
+        let opening = open(&workspace, &format!("Storm {n}"));
+        reply_to(&workspace, &bot, &opening).await;
+    }
+    expect(&workspace, &bot, "the digest", |ws| {
+        dms(ws, ALICE).iter().any(|m| {
+            m.button_ids().len() >= 2
+                && m.text().contains("paged for INC-3, step 1")
+                && m.text().contains("paged for INC-4, step 1")
+        })
+    })
+    .await;
+    let opening = open(&workspace, "Storm 5");
+    reply_to(&workspace, &bot, &opening).await;
+    let _ = bot.child.kill();
+    let _ = bot.child.wait();
+    expect(&workspace, &bot, "the gateway connection to close", |ws| {
+        !ws.is_connected()
+    })
+    .await;
+
+    let bot = spawn(&workspace, &config, dir.path().join("second.log")).await;
+    expect(&workspace, &bot, "the page queued before the kill", |ws| {
+        first_pages_of(ws, 5) == 1
+    })
+    .await;
+    for n in 1..=5 {
+        assert_eq!(
+            first_pages_of(&workspace, n),
+            1,
+            "INC-{n}: Alice got her first page once; log:\n{}",
+            bot.log_text()
+        );
+    }
+}
+
 // ---- HTTP interactions mode ----
 
 /// The bot with `discord.public_key` set to `key`'s public half and its HTTP listener on

@@ -571,6 +571,7 @@ async fn the_outbox_keeps_order_and_records_deliveries() {
                 not_before: Some(at("2024-05-01T10:00:04Z")),
                 enqueued_at: Some(at("2024-05-01T10:00:00Z")),
                 in_flight: false,
+                digest: None,
             }
         )]
     );
@@ -798,9 +799,9 @@ async fn an_entry_marked_in_flight_is_still_marked_after_a_reopen_and_a_failed_a
         let (seq, entry) = store.outbox().expect("reads")[0].clone();
         assert!(!entry.in_flight, "a new entry has not been tried");
 
-        store.outbox_mark_in_flight(seq).await.expect("marks");
+        store.outbox_mark_in_flight(seq, None).await.expect("marks");
         store
-            .outbox_mark_in_flight(seq)
+            .outbox_mark_in_flight(seq, None)
             .await
             .expect("marking again is harmless");
         store
@@ -822,7 +823,10 @@ async fn an_entry_marked_in_flight_is_still_marked_after_a_reopen_and_a_failed_a
     // An entry that is gone is not brought back by a late mark.
     let seq = entries[0].0;
     store.outbox_done(seq).await.expect("deletes");
-    store.outbox_mark_in_flight(seq).await.expect("ignores");
+    store
+        .outbox_mark_in_flight(seq, None)
+        .await
+        .expect("ignores");
     assert!(store
         .outbox()
         .expect("reads")

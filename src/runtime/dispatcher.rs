@@ -183,6 +183,7 @@ impl Escalator {
         let Some(Sending { lane, entries }) = state.sending.remove(&id) else {
             return;
         };
+        let digest = digest_of(entries.iter().map(|(place, _)| place.1));
         let outcomes = match handled {
             Ok(outcomes) => outcomes,
             Err(error) => {
@@ -193,11 +194,9 @@ impl Escalator {
                 error!(error = %error, incidents = ?incidents, "could not deliver an outbox entry");
                 let at = self.clock.now() + retry_delta(STORE_RETRY);
                 for (place, entry) in entries {
-                    let entry = OutboxEntry {
-                        in_flight: true,
-                        ..entry
-                    };
-                    state.lanes.wait(lane.clone(), place, entry, at, false);
+                    state
+                        .lanes
+                        .wait(lane.clone(), place, tried(entry, digest), at, false);
                 }
                 state.lanes.sent(&lane);
                 return;
@@ -217,8 +216,7 @@ impl Escalator {
             };
             let entry = OutboxEntry {
                 attempts: entry.attempts + 1,
-                in_flight: true,
-                ..entry
+                ..tried(entry, digest)
             };
             state
                 .lanes
@@ -253,7 +251,7 @@ impl Escalator {
             return Ok(Handled::Done);
         };
 
-        let key = self.begin_delivery(seq, entry).await?;
+        let key = self.begin_delivery(seq, entry, None).await?;
         let delivery = self.delivery(incident, entry, key)?;
         let outcome = chat.deliver(&delivery).await;
         self.settle(chat.as_ref(), &delivery, seq, entry, outcome)
@@ -313,9 +311,10 @@ impl Escalator {
 
         // Every page is marked in flight, and later recorded, with its own write; the
         // writes are made together so that they share flushes (see `Store::flush_written`).
+        let digest = digest_of(entries.iter().map(|(seq, _)| *seq));
         let marking = found.iter().map(|(index, _)| {
             let (seq, entry) = &entries[*index];
-            self.begin_delivery(*seq, entry)
+            self.begin_delivery(*seq, entry, digest)
         });
         let keys = join_all(marking)
             .await
@@ -511,6 +510,28 @@ pub(super) fn describe(effect: &Effect) -> String {
         Effect::AskForFixNote { .. } => "a request for the fix note".to_owned(),
         Effect::PublishFixNote => "the fix note in the knowledge channel".to_owned(),
         Effect::ShowRelatedFixes { .. } => "related past fixes in the incident thread".to_owned(),
+    }
+}
+
+/// The name a digest of the entries `seqs` is marked in flight with: the sequence of its
+/// first entry. A single entry is no digest.
+fn digest_of(seqs: impl IntoIterator<Item = u64>) -> Option<u64> {
+    let mut seqs = seqs.into_iter();
+    let first = seqs.next()?;
+    seqs.next().map(|_| first)
+}
+
+/// `entry` after an attempt, as its in-flight mark on disk has it: an entry marked
+/// before keeps its mark.
+fn tried(entry: OutboxEntry, digest: Option<u64>) -> OutboxEntry {
+    OutboxEntry {
+        in_flight: true,
+        digest: if entry.in_flight {
+            entry.digest
+        } else {
+            digest
+        },
+        ..entry
     }
 }
 

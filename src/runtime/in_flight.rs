@@ -15,14 +15,16 @@ use crate::ports::DeliveryKey;
 use crate::store::OutboxEntry;
 
 impl Escalator {
-    /// Marks the entry as in flight before its platform call, and says how its messages
-    /// are named and whether an earlier attempt may have posted some of them.
+    /// Marks the entry as in flight before its platform call, in `digest` if it goes in
+    /// one, and says how its messages are named and whether an earlier attempt may have
+    /// posted some of them.
     pub(super) async fn begin_delivery(
         &self,
         seq: u64,
         entry: &OutboxEntry,
+        digest: Option<u64>,
     ) -> Result<DeliveryKey, RuntimeError> {
-        self.store.outbox_mark_in_flight(seq).await?;
+        self.store.outbox_mark_in_flight(seq, digest).await?;
         Ok(delivery_key(seq, entry))
     }
 
@@ -77,6 +79,7 @@ mod tests {
             not_before: None,
             enqueued_at: Some(queued.parse().expect("valid time")),
             in_flight,
+            digest: None,
         }
     }
 

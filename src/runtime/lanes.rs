@@ -15,6 +15,12 @@
 //! message a second per conversation would otherwise hold a storm's pages back for
 //! minutes. A page waiting for its back-off, and the later pages of its incident, stay
 //! behind; so does a second page of an incident already in the digest.
+//!
+//! A page that may have been delivered (marked in flight by an attempt that did not
+//! finish) is sent again exactly as it went before: alone, or with the pages of its
+//! digest and no others. The platform finds the message it may already have by what
+//! names that exact set (Discord's nonce), and a page new since is never folded into a
+//! message the platform takes for the earlier one.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -122,11 +128,25 @@ impl LaneQueue {
 
     /// The places of the ready direct-message pages queued behind `first`, a direct
     /// page, that can go with it in one digest: at most `limit` places in all, one per
-    /// incident, none of an incident held by a back-off.
+    /// incident, none of an incident held by a back-off, none tried before. A page tried
+    /// before goes with the pages it was tried with, ready or not, and with no other.
     fn digest_after(&self, first: Place, now: Timestamp, limit: usize) -> Vec<Place> {
         let Some(head) = self.entries.get(&first) else {
             return Vec::new();
         };
+        if head.in_flight {
+            let Some(digest) = head.digest else {
+                return Vec::new();
+            };
+            return self
+                .entries
+                .range(first..)
+                .skip(1)
+                .filter(|(_, entry)| entry.in_flight && entry.digest == Some(digest))
+                .map(|(place, _)| *place)
+                .take(limit.saturating_sub(1))
+                .collect();
+        }
         let mut taken: HashSet<IncidentId> = HashSet::from([head.incident]);
         let mut held: HashSet<IncidentId> = HashSet::new();
         let mut places = Vec::new();
@@ -135,7 +155,7 @@ impl LaneQueue {
                 break;
             }
             let is_ready = entry.not_before.is_none_or(|at| at <= now);
-            if !is_direct_page(&entry.effect) || !is_ready {
+            if !is_direct_page(&entry.effect) || !is_ready || entry.in_flight {
                 held.insert(entry.incident);
                 continue;
             }
@@ -312,6 +332,7 @@ mod tests {
             not_before: None,
             enqueued_at: None,
             in_flight: false,
+            digest: None,
         }
     }
 
@@ -533,6 +554,51 @@ mod tests {
         lanes.sent(&send.lane);
 
         assert_eq!(incidents(&lanes.take_ready(t(0), 8)), vec![vec![1]]);
+    }
+
+    #[test]
+    fn a_page_tried_before_goes_again_as_it_went_and_new_pages_go_apart() {
+        let tried = |incident: u64, digest: Option<u64>| OutboxEntry {
+            in_flight: true,
+            digest,
+            ..entry(incident, dm("alice", PageReason::First))
+        };
+        let mut lanes = Lanes::default();
+        let lane = alice(Platform::Discord);
+        lanes.push(lane.clone(), 1, tried(1, None));
+        lanes.push(lane.clone(), 2, tried(2, Some(2)));
+        lanes.push(
+            lane.clone(),
+            3,
+            OutboxEntry {
+                not_before: Some(t(30)),
+                ..tried(3, Some(2))
+            },
+        );
+        lanes.push(lane.clone(), 4, entry(4, dm("alice", PageReason::First)));
+        lanes.push(lane.clone(), 5, tried(5, Some(5)));
+        lanes.push(lane.clone(), 6, entry(6, dm("alice", PageReason::First)));
+        lanes.push(
+            lane.clone(),
+            7,
+            entry(2, dm("alice", PageReason::Repage { n: 1 })),
+        );
+
+        let mut sent = Vec::new();
+        loop {
+            let ready = lanes.take_ready(t(0), 8);
+            let Some(send) = ready.sends.first() else {
+                break;
+            };
+            sent.push(
+                send.entries
+                    .iter()
+                    .map(|(place, _)| place.1)
+                    .collect::<Vec<_>>(),
+            );
+            lanes.sent(&lane);
+        }
+        assert_eq!(sent, vec![vec![1], vec![2, 3], vec![4, 6, 7], vec![5]]);
     }
 
     #[test]

@@ -263,6 +263,12 @@ pub struct OutboxEntry {
     /// have been delivered (in part) by an attempt that did not finish.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub in_flight: bool,
+    /// Set with `in_flight` when the entry went in a digest (several pages to one person
+    /// in one message): the outbox sequence of the digest's first entry. A resend carries
+    /// the same pages together again, so that the platform finds the message it may
+    /// already have (see `runtime::lanes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<u64>,
 }
 
 /// How many incidents are in one state with one severity.
@@ -733,6 +739,7 @@ impl Store {
                         not_before: None,
                         enqueued_at: Some(change.at),
                         in_flight: false,
+                        digest: None,
                     },
                 )
             })
@@ -993,9 +1000,14 @@ impl Store {
     }
 
     /// Marks an entry as in flight and flushes, before the platform is called for it, so
-    /// that after a crash the entry is known to be maybe delivered. Marking an entry that
-    /// is already in flight, or gone, writes nothing.
-    pub async fn outbox_mark_in_flight(&self, seq: u64) -> Result<(), StoreError> {
+    /// that after a crash the entry is known to be maybe delivered; `digest` names the
+    /// digest it goes in, if any. Marking an entry that is already in flight, or gone,
+    /// writes nothing: a resend goes as the first attempt went.
+    pub async fn outbox_mark_in_flight(
+        &self,
+        seq: u64,
+        digest: Option<u64>,
+    ) -> Result<(), StoreError> {
         let db = self.db()?;
         let outbox = &db.trees.outbox;
         let Some(bytes) = outbox.get(keys::seq(seq))? else {
@@ -1006,6 +1018,7 @@ impl Store {
             return Ok(());
         }
         entry.in_flight = true;
+        entry.digest = digest;
         outbox.insert(keys::seq(seq), encode("outbox", &entry)?)?;
         self.flush().await
     }

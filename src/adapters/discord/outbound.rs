@@ -12,7 +12,8 @@
 //!
 //! Several pages to one person may come as a digest: one direct message with an embed
 //! and an Acknowledge button per incident. Its nonce is made from the keys of all its
-//! pages, so a resend of the same digest within Discord's window is not posted twice.
+//! pages, so a resend of the same digest within Discord's window is not posted twice;
+//! the dispatcher resends a digest with the same pages (see `runtime::lanes`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -160,8 +161,8 @@ impl DiscordChat {
             .filter_map(|d| d.key.as_ref().map(|key| key.message_key(&channel, 0)))
             .collect();
         if !keys.is_empty() {
-            // FIXME(#8): the nonce names this exact set of pages; a resend that carries a
-            // different set (more pages queued meanwhile) posts its pages again.
+            // The nonce names this exact set of pages. A page of it that is dropped or
+            // done before the resend changes the set, and the rest are posted again.
             body["nonce"] = json!(discord_nonce(&keys.join(" ")));
             body["enforce_nonce"] = json!(true);
         }
