@@ -224,6 +224,19 @@ async fn an_incident_in_play_is_decoded_in_full() {
 }
 
 #[tokio::test]
+async fn a_garbled_reference_to_a_posted_fix_note_is_found() {
+    // The message a fix note was posted as, which the bot edits when the note changes.
+    let damage = check_with(
+        "knowledge_posts",
+        &2u64.to_be_bytes(),
+        br#"{"platform":"slack","channel":"CKNOW"#,
+    )
+    .await
+    .expect("the garbled reference is found");
+    assert_garbled(&damage, "knowledge_posts");
+}
+
+#[tokio::test]
 async fn a_garbled_timeline_entry_is_found_whatever_its_incident() {
     // The timeline is read in parts by incident id: the first, the last, and ids beyond
     // the counter are all covered.

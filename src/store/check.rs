@@ -7,7 +7,8 @@
 //! not what was written.
 //!
 //! What the bot acts on is decoded in full: incidents still in play (open, acknowledged
-//! or resolved), the outbox, the links, the roots, the absences and the audit log. The
+//! or resolved), the outbox, the links, the roots, the fix notes' posts, the absences
+//! and the audit log. The
 //! history, closed and cancelled incidents and every timeline entry, which is most of a
 //! large store and only read on demand, is checked for well-formed JSON: garbled bytes
 //! are found, but a well-formed record of the wrong shape there would only show as an
@@ -146,6 +147,11 @@ impl Store {
             whole("audit", &t.audit, Shape::Json(8, json::<AuditRecord>)),
             whole("links", &t.links, Shape::Links),
             whole("roots", &t.roots, Shape::Json(8, json::<MessageRef>)),
+            whole(
+                "knowledge_posts",
+                &t.knowledge_posts,
+                Shape::Json(8, json::<MessageRef>),
+            ),
             whole(
                 "absences",
                 &t.absences,
