@@ -10,8 +10,9 @@
 //!
 //! So the bot turns Nagle off itself: [`sweep`] sets `TCP_NODELAY` on every TCP socket the
 //! process holds that does not have it. The Socket Mode listener runs a sweep every
-//! second, which also covers the sockets of reconnections; HTTP clients set it already.
-//! Elsewhere than Linux a sweep does nothing.
+//! second, which also covers the sockets of reconnections and slack-morphism's Web API
+//! connections (which have Nagle on as well); `tests/socket_mode.rs` reads the options
+//! of the bot's connections to check it. Elsewhere than Linux a sweep does nothing.
 
 use std::time::Duration;
 
