@@ -1,5 +1,8 @@
 //! The Socket Mode connection as the bot opens it, in this process: slack-morphism's
-//! listener against the local workspace, so the connection's own socket can be read.
+//! listener against the local workspace, so the connection's own socket can be read
+//! (through `/proc/self/fd`, so on Linux only).
+
+#![cfg(target_os = "linux")]
 
 mod support;
 
@@ -19,7 +22,6 @@ use secrecy::SecretString;
 use support::*;
 
 /// The process's TCP connections to `port`, each with whether Nagle's algorithm is off.
-#[cfg(target_os = "linux")]
 fn connections_to(port: u16) -> Vec<bool> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc/self/fd").unwrap().flatten() {
@@ -59,7 +61,6 @@ fn connections_to(port: u16) -> Vec<bool> {
 
 /// Slack acks must not wait for TCP acknowledgements: every connection the bot holds to
 /// Slack, the Socket Mode WebSocket included, has Nagle's algorithm off.
-#[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_socket_mode_connection_sends_without_delay() {
     let workspace = workspace(Default::default()).await;
