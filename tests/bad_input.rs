@@ -15,13 +15,8 @@ use std::sync::Arc;
 use escalator::adapters::discord::inbound::DiscordInbound;
 use escalator::adapters::discord::rest::Rest;
 use escalator::adapters::respond::Responder;
-use escalator::adapters::slack::client::{connect, Token};
 use escalator::adapters::slack::inbound::SlackInbound;
-use escalator::config::Config;
 use escalator::engine::Platform;
-use escalator::ports::SystemClock;
-use escalator::runtime::Escalator;
-use escalator::store::{Store, StoreOptions};
 use escalator::workspace::discord::{DiscordSetup, DiscordUser, DiscordWorkspace};
 use escalator::workspace::SlackWorkspace;
 use proptest::prelude::*;
@@ -62,28 +57,8 @@ fn harness() -> Harness {
         })
         .await
         .unwrap();
-        let config = write_config(
-            dir.path(),
-            &slack_ws.api_base_url(),
-            "socket",
-            "127.0.0.1:0",
-            Timing::QUICK,
-        );
-        let config = Config::load(&config).unwrap();
-        let store = Store::open(
-            &dir.path().join("data"),
-            StoreOptions {
-                cache_bytes: 8 << 20,
-            },
-        )
-        .unwrap();
-        let escalator = Escalator::new(store, Arc::new(config.policy), Arc::new(SystemClock));
-        let slack = Arc::new(SlackInbound::new(
-            Responder::new(Arc::clone(&escalator), Platform::Slack),
-            connect(&slack_ws.api_base_url()),
-            Token::new(SecretString::from(BOT_TOKEN)),
-            BOT.to_owned(),
-        ));
+        let escalator = runtime_in_process(&slack_ws, dir.path());
+        let slack = slack_inbound(Arc::clone(&escalator), &slack_ws);
         let rest = Arc::new(Rest::new(
             &discord_ws.base_url(),
             SecretString::from(DISCORD_TOKEN),

@@ -6,18 +6,10 @@
 
 mod support;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use escalator::adapters::respond::Responder;
 use escalator::adapters::slack::client::{connect, Token};
-use escalator::adapters::slack::inbound::SlackInbound;
 use escalator::adapters::slack::socket::SocketMode;
-use escalator::config::Config;
-use escalator::engine::Platform;
-use escalator::ports::SystemClock;
-use escalator::runtime::Escalator;
-use escalator::store::{Store, StoreOptions};
 use secrecy::SecretString;
 use support::*;
 
@@ -65,29 +57,9 @@ fn connections_to(port: u16) -> Vec<bool> {
 async fn the_socket_mode_connection_sends_without_delay() {
     let workspace = workspace(Default::default()).await;
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(
-        dir.path(),
-        &workspace.api_base_url(),
-        "socket",
-        "127.0.0.1:0",
-        Timing::QUICK,
-    );
-    let config = Config::load(&config).unwrap();
-    let store = Store::open(
-        &dir.path().join("data"),
-        StoreOptions {
-            cache_bytes: 8 << 20,
-        },
-    )
-    .unwrap();
-    let escalator = Escalator::new(store, Arc::new(config.policy), Arc::new(SystemClock));
+    let escalator = runtime_in_process(&workspace, dir.path());
     let client = connect(&workspace.api_base_url());
-    let inbound = Arc::new(SlackInbound::new(
-        Responder::new(escalator, Platform::Slack),
-        Arc::clone(&client),
-        Token::new(SecretString::from(BOT_TOKEN)),
-        BOT.to_owned(),
-    ));
+    let inbound = slack_inbound(escalator, &workspace);
     let socket = SocketMode::start(
         client,
         &Token::new(SecretString::from(APP_TOKEN)),

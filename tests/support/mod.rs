@@ -6,7 +6,18 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
+
+use escalator::adapters::respond::Responder;
+use escalator::adapters::slack::client::{connect, Token};
+use escalator::adapters::slack::inbound::SlackInbound;
+use escalator::config::Config;
+use escalator::engine::Platform;
+use escalator::ports::SystemClock;
+use escalator::runtime::Escalator;
+use escalator::store::{Store, StoreOptions};
+use secrecy::SecretString;
 
 use escalator::workspace::{
     ChannelMessage, SlackWorkspace, WorkspaceChannel, WorkspaceOptions, WorkspaceSetup,
@@ -239,6 +250,30 @@ pub fn socket_config(workspace: &SlackWorkspace, dir: &Path, timing: Timing) -> 
         "127.0.0.1:0",
         timing,
     )
+}
+
+/// The runtime on a Socket Mode config for `workspace` in `dir`, run in this process
+/// rather than as the binary: for tests that call the inbound handlers themselves.
+pub fn runtime_in_process(workspace: &SlackWorkspace, dir: &Path) -> Arc<Escalator> {
+    let config = Config::load(socket_config(workspace, dir, Timing::QUICK)).unwrap();
+    let store = Store::open(
+        &dir.join("data"),
+        StoreOptions {
+            cache_bytes: 8 << 20,
+        },
+    )
+    .unwrap();
+    Escalator::new(store, Arc::new(config.policy), Arc::new(SystemClock))
+}
+
+/// The Slack handlers of the bot on `escalator`, calling `workspace`'s Web API.
+pub fn slack_inbound(escalator: Arc<Escalator>, workspace: &SlackWorkspace) -> Arc<SlackInbound> {
+    Arc::new(SlackInbound::new(
+        Responder::new(escalator, Platform::Slack),
+        connect(&workspace.api_base_url()),
+        Token::new(SecretString::from(BOT_TOKEN)),
+        BOT.to_owned(),
+    ))
 }
 
 /// Changes `from` to `to` in the config's `escalator.toml`.
