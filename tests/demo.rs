@@ -2,11 +2,19 @@
 //! Discord with `--platform discord`) and exits 0.
 
 use std::ffi::OsStr;
+use std::path::Path;
 use std::process::Command;
 
 /// What `escalator demo ARGS` printed; fails the test unless it exits 0.
 fn demo(args: &[&OsStr]) -> String {
+    demo_in(Path::new("."), args)
+}
+
+/// What `escalator demo ARGS` run in the folder `cwd` printed; fails the test unless it
+/// exits 0.
+fn demo_in(cwd: &Path, args: &[&OsStr]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_escalator"))
+        .current_dir(cwd)
         .arg("demo")
         .args(args)
         .output()
@@ -39,13 +47,22 @@ fn the_demo_plays_one_incident_from_report_to_fix_note() {
     }
 
     // --data keeps the data for the data commands.
+    assert_closed_incident_in(data.path());
+}
+
+/// `escalator incidents list --data DATA` shows INC-1 closed.
+fn assert_closed_incident_in(data: &Path) {
     let listed = Command::new(env!("CARGO_BIN_EXE_escalator"))
         .args(["incidents", "list", "--data"])
-        .arg(data.path())
+        .arg(data)
         .output()
         .unwrap();
     let table = String::from_utf8_lossy(&listed.stdout);
-    assert!(listed.status.success(), "{table}");
+    assert!(
+        listed.status.success(),
+        "{table}{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
     assert!(
         table.contains("INC-1") && table.contains("closed"),
         "{table}"
@@ -54,7 +71,17 @@ fn the_demo_plays_one_incident_from_report_to_fix_note() {
 
 #[test]
 fn the_discord_demo_plays_the_whole_flow() {
-    let stdout = demo(&["--platform".as_ref(), "discord".as_ref()]);
+    // A relative --data is a folder under the one the demo is run in.
+    let cwd = tempfile::tempdir().unwrap();
+    let stdout = demo_in(
+        cwd.path(),
+        &[
+            "--platform".as_ref(),
+            "discord".as_ref(),
+            "--data".as_ref(),
+            "kept".as_ref(),
+        ],
+    );
     for line in [
         "a local Discord server on http://127.0.0.1:",
         "bot → forum post in #knowledge: Fix note: INC-1",
@@ -62,4 +89,5 @@ fn the_discord_demo_plays_the_whole_flow() {
     ] {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
     }
+    assert_closed_incident_in(&cwd.path().join("kept"));
 }

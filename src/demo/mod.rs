@@ -50,6 +50,14 @@ pub enum DemoError {
         /// The error.
         source: std::io::Error,
     },
+    /// The data folder given has no absolute form (the current folder is gone).
+    #[error("could not resolve the data folder {path}: {source}")]
+    DataFolder {
+        /// The folder as given.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
     /// The embedded config did not load (a bug in the release).
     #[error("the demo config does not load: {0}")]
     Config(String),
@@ -148,7 +156,13 @@ pub(crate) fn set_up(
         path: std::env::temp_dir(),
         source,
     })?;
-    let data_dir = data.unwrap_or_else(|| scratch.path().join("data"));
+    // The config is written in the temporary folder, where a relative path would be
+    // read from: a folder given relative to where the demo runs is made absolute first.
+    let data_dir = match data {
+        Some(dir) => std::path::absolute(&dir)
+            .map_err(|source| DemoError::DataFolder { path: dir, source })?,
+        None => scratch.path().join("data"),
+    };
     let config_dir = scratch.path().join("bot-config");
     write(&config_dir, &data_dir)?;
     let config =
