@@ -223,6 +223,21 @@ fn unknown_teams_people_positions_and_webhooks_are_all_reported() {
 }
 
 #[test]
+fn a_config_without_severities_or_teams_is_refused() {
+    assert_eq!(
+        errors_of("no-severities"),
+        [
+            "severities.toml:1:1: severity: no severity is defined: add a [[severity]] with its \
+          criteria and path, so that /escalate can open an incident"
+        ]
+    );
+    let errors = errors_of("no-teams");
+    let no_team = "teams.toml:1:1: team: no team is defined: add a [[team]] with its \
+                   channels, so that an incident reported there has a team to page";
+    assert!(errors.iter().any(|error| error == no_team), "{errors:#?}");
+}
+
+#[test]
 fn a_position_nobody_holds_in_a_team_the_path_serves_is_an_error() {
     assert_eq!(
         errors_of("empty-position"),

@@ -25,6 +25,14 @@ impl Check {
     ) -> (Vec<Severity>, Vec<CheckedPath>) {
         let mut severities: Vec<Severity> = Vec::new();
         let mut checked_paths = Vec::new();
+        if file.severity.is_empty() {
+            self.push(source.error(
+                0..0,
+                "severity",
+                "no severity is defined: add a [[severity]] with its criteria and path, so \
+                 that /escalate can open an incident",
+            ));
+        }
 
         for table in &file.severity {
             let id = SeverityId::from(table.id.get_ref().as_str());

@@ -19,6 +19,14 @@ impl Check {
         let mut teams = BTreeMap::new();
         // Which team each channel belongs to, per platform, to catch a channel in two teams.
         let mut owners: BTreeMap<(Platform, String), TeamId> = BTreeMap::new();
+        if file.team.is_empty() {
+            self.push(source.error(
+                0..0,
+                "team",
+                "no team is defined: add a [[team]] with its channels, so that an incident \
+                 reported there has a team to page",
+            ));
+        }
 
         for table in &file.team {
             let id = TeamId::from(table.id.get_ref().as_str());
