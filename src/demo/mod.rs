@@ -102,7 +102,7 @@ fn workspace_setup() -> WorkspaceSetup {
         .with_channel(WorkspaceChannel::new(PAYMENTS, "payments"))
         .with_channel(WorkspaceChannel::new(INCIDENTS, "incidents"))
         .with_channel(WorkspaceChannel::new(KNOWLEDGE, "knowledge"))
-        .with_tokens("xoxb-demo-bot-token", "xapp-demo-app-token")
+        .with_tokens("xoxb-demo_bot_token", "xapp-demo-app-token")
 }
 
 /// Writes the embedded config into `dir`, pointed at `api_base_url` and `data_dir`.
@@ -268,7 +268,7 @@ pub async fn run(data: Option<PathBuf>) -> Result<(), DemoError> {
     let feed = print_feed(&workspace, started);
     let secrets = Secrets {
         slack: Some(SlackSecrets {
-            bot_token: SecretString::from("xoxb-demo-bot-token"),
+            bot_token: SecretString::from("xoxb-demo_bot_token"),
             app_token: Some(SecretString::from("xapp-demo-app-token")),
             signing_secret: None,
         }),

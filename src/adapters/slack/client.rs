@@ -160,7 +160,7 @@ mod tests {
 
     #[test]
     fn tokens_never_show_in_debug_output() {
-        let token = Token::new(SecretString::from("xoxb-secret-value"));
+        let token = Token::new(SecretString::from("xoxb-secret_value"));
         assert_eq!(format!("{token:?}"), "Token(redacted)");
     }
 }
