@@ -193,3 +193,49 @@ async fn a_folder_in_use_or_without_data_is_refused() {
     );
     assert!(!empty.path().join("db").exists());
 }
+
+#[tokio::test]
+async fn bad_arguments_of_the_data_commands_are_named_plainly() {
+    let dir = data_folder().await;
+    let missing = dir.path().join("typo");
+    let cases: [(&[&str], i32, String); 3] = [
+        (
+            &[
+                "kb",
+                "export",
+                "--data",
+                path(dir.path()),
+                "--format",
+                "markdown",
+                "--locale",
+                "fr",
+            ],
+            1,
+            "error: there are no messages in `fr`; use one of: en, ko\n".to_owned(),
+        ),
+        (
+            &["snapshots", "list", "--data", path(&missing)],
+            1,
+            format!(
+                "error: there is no escalator data in {}\n",
+                missing.display()
+            ),
+        ),
+        (
+            &["stats", "--data", path(dir.path()), "--since", "banana"],
+            2,
+            "error: invalid value 'banana' for '--since <PERIOD>': write a period as a number \
+             and a unit, e.g. 30d, 12h or 90m\n"
+                .to_owned(),
+        ),
+    ];
+    for (args, code, message) in cases {
+        let output = escalator(args);
+        assert_eq!(output.status.code(), Some(code), "{args:?}");
+        assert!(
+            text(&output.stderr).starts_with(&message),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+    }
+}

@@ -86,6 +86,13 @@ pub fn run(command: KbCommand, out: &mut dyn Write) -> anyhow::Result<()> {
             locale,
             output,
         } => {
+            let languages = i18n::catalog().locales();
+            if !languages.contains(&locale.as_str()) {
+                anyhow::bail!(
+                    "there are no messages in `{locale}`; use one of: {}",
+                    languages.join(", ")
+                );
+            }
             let store = open(&data)?;
             let mut notes = store.incidents().context("could not read the incidents")?;
             notes.retain(|incident| incident.fix_note.is_some());

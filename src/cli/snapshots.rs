@@ -44,6 +44,9 @@ pub enum SnapshotsCommand {
 pub fn run(command: SnapshotsCommand, out: &mut dyn Write) -> anyhow::Result<()> {
     match command {
         SnapshotsCommand::List { data } => {
+            if !data.is_dir() {
+                anyhow::bail!("there is no escalator data in {}", data.display());
+            }
             let snapshots = snapshot::list(&data)
                 .with_context(|| format!("could not read {}", snapshot::folder(&data).display()))?;
             if snapshots.is_empty() {

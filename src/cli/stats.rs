@@ -22,6 +22,12 @@ use crate::engine::TeamId;
 use crate::stats::{compute_stored, records, Filter, SeverityStats, Stats};
 use crate::store::StoreError;
 
+/// A period such as `30d` or `12h`.
+fn period(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text)
+        .map_err(|_| "write a period as a number and a unit, e.g. 30d, 12h or 90m".to_owned())
+}
+
 /// Arguments of `escalator stats`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -29,7 +35,7 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     pub data: PathBuf,
     /// Only incidents opened within this period before now, e.g. 30d or 12h.
-    #[arg(long, value_name = "PERIOD", value_parser = humantime::parse_duration)]
+    #[arg(long, value_name = "PERIOD", value_parser = period)]
     pub since: Option<Duration>,
     /// Only this team's incidents.
     #[arg(long, value_name = "ID")]
