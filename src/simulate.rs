@@ -554,9 +554,10 @@ impl fmt::Display for Line {
                 reason: "channel_rounds",
             } => write!(
                 f,
-                "stop: nobody acknowledged after {CHANNEL_ROUNDS} whole-channel pages"
+                "end of simulation after {CHANNEL_ROUNDS} whole-channel pages; nobody \
+                 acknowledged (the bot would go on paging the channel)"
             ),
-            What::Stop { .. } => write!(f, "stop: nobody acknowledged; end of the simulated time"),
+            What::Stop { .. } => write!(f, "end of the simulated time; nobody acknowledged"),
         }
     }
 }

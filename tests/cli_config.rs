@@ -178,7 +178,7 @@ fn an_unanswered_sev1_climbs_the_path_while_berlin_changes_to_summer_time() {
             "+35m  2026-03-29T01:32:00Z  page the whole incident channel (round 1)",
             "+50m  2026-03-29T01:47:00Z  page the whole incident channel (round 2)",
             "+1h5m  2026-03-29T02:02:00Z  page the whole incident channel (round 3)",
-            "+1h5m  2026-03-29T02:02:00Z  stop: nobody acknowledged after 3 whole-channel pages",
+            "+1h5m  2026-03-29T02:02:00Z  end of simulation after 3 whole-channel pages; nobody acknowledged (the bot would go on paging the channel)",
         ]
     );
 }
@@ -233,7 +233,7 @@ fn a_sev2_on_the_platform_team_stops_at_the_horizon() {
             "+15m  2026-03-02T09:15:00Z  page erik (deputy of minji) by thread, dm — 10:15 CET",
             "+30m  2026-03-02T09:30:00Z  climb to step 2: head-of-eng",
             "+30m  2026-03-02T09:30:00Z  page carol (head-of-eng) by thread, dm — 04:30 EST",
-            "+30m  2026-03-02T09:30:00Z  stop: nobody acknowledged; end of the simulated time",
+            "+30m  2026-03-02T09:30:00Z  end of the simulated time; nobody acknowledged",
         ]
     );
 }
@@ -259,7 +259,7 @@ fn an_ack_from_someone_off_the_path_is_refused_and_paging_goes_on() {
             "+0m  2026-03-02T09:00:00Z  page alice (team-lead) by thread — 10:00 CET",
             "+1h  2026-03-02T10:00:00Z  ack by minji refused: only people on this incident's path, \
              their deputies or admins can acknowledge",
-            "+2h  2026-03-02T11:00:00Z  stop: nobody acknowledged; end of the simulated time",
+            "+2h  2026-03-02T11:00:00Z  end of the simulated time; nobody acknowledged",
         ]
     );
 }

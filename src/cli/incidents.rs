@@ -213,7 +213,7 @@ pub fn show(incident: &Incident, timeline: &[Entry]) -> String {
         ),
     ];
     for (name, value) in fields {
-        let _ = writeln!(text, "  {:<13}{value}", format!("{name}:"));
+        let _ = writeln!(text, "  {:<14}{value}", format!("{name}:"));
     }
     let _ = writeln!(text, "\ntimeline:");
     for entry in timeline {
@@ -438,9 +438,10 @@ mod tests {
         ];
         let text = show(&incident, &timeline);
         assert!(
-            text.starts_with("INC-3  db down\n  state:       open\n"),
+            text.starts_with("INC-3  db down\n  state:        open\n"),
             "{text}"
         );
+        assert!(text.contains("\n  acknowledged: -\n"), "{text}");
         assert!(
             text.ends_with(
                 "timeline:\n  2024-05-01 10:00:00 UTC  opened as sev1 by U1\n  \

@@ -73,7 +73,8 @@ fn init_logging(command: &Command, format: LogFormat) {
 pub enum Command {
     /// Run the bot.
     Run(run::Args),
-    /// Run the real bot against a built-in local Slack workspace and print the conversation.
+    /// Run the real bot against a built-in local Slack workspace (or Discord server) and
+    /// print the conversation.
     Demo(demo::Args),
     /// Check the config folder and print every escalation path in plain words.
     CheckConfig(check_config::Args),
