@@ -316,3 +316,42 @@ fn simulate_prints_json_with_stable_field_names() {
         ])
     );
 }
+
+#[test]
+fn exporting_the_policy_of_a_config_no_bot_has_run_with_says_what_to_do() {
+    let config = tempfile::tempdir().unwrap();
+    for file in [
+        "escalator.toml",
+        "teams.toml",
+        "people.toml",
+        "severities.toml",
+    ] {
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("bot-config")
+                .join(file),
+            config.path().join(file),
+        )
+        .unwrap();
+    }
+    let out = tempfile::tempdir().unwrap();
+    let output = escalator(&[
+        "config",
+        "export",
+        "--config",
+        config.path().to_str().unwrap(),
+        "--out",
+        out.path().join("live").to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with("error: there is no escalator data in "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("name that folder with --data DIR")
+            && stderr.contains("the files themselves are the live policy"),
+        "{stderr}"
+    );
+}

@@ -57,6 +57,14 @@ pub fn run(command: &ConfigCommand, out: &mut dyn Write, err: &mut dyn Write) ->
         Ok(audit) => audit,
         Err(error) => {
             let _ = writeln!(err, "error: {error:#}");
+            if !data.is_dir() {
+                let _ = writeln!(
+                    err,
+                    "The policy's chat changes are kept in the bot's data folder; if the bot \
+                     keeps its data elsewhere, name that folder with --data DIR. If no bot has \
+                     run with this config yet, the files themselves are the live policy."
+                );
+            }
             return EXIT_FAILURE;
         }
     };
