@@ -45,6 +45,19 @@ pub fn run(args: &Args, _out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         .map(|slack| slack.secrets(env))
     {
         Some(Ok(secrets)) => Some(secrets),
+        Some(Err(errors)) => {
+            missing.extend(errors);
+            None
+        }
+        None => None,
+    };
+    let discord = match config
+        .settings
+        .discord
+        .as_ref()
+        .map(|discord| discord.token(env))
+    {
+        Some(Ok(token)) => Some(token),
         Some(Err(error)) => {
             missing.push(error);
             None
@@ -55,20 +68,6 @@ pub fn run(args: &Args, _out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         print_errors(&ConfigErrors(missing), err);
         return EXIT_USAGE;
     }
-
-    let discord = match config
-        .settings
-        .discord
-        .as_ref()
-        .map(|discord| discord.token(env))
-    {
-        Some(Ok(token)) => Some(token),
-        Some(Err(error)) => {
-            print_errors(&ConfigErrors(vec![error]), err);
-            return EXIT_USAGE;
-        }
-        None => None,
-    };
 
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,

@@ -125,35 +125,38 @@ pub struct SlackSecrets {
 impl SlackSettings {
     /// Reads the secrets from `env` (usually `|name| std::env::var(name).ok()`). The bot
     /// token is always required, the app token in Socket Mode and the signing secret in
-    /// HTTP mode; the error names the missing variable.
+    /// HTTP mode; the errors name every missing variable.
     pub fn secrets(
         &self,
         env: impl Fn(&str) -> Option<String>,
-    ) -> Result<SlackSecrets, ConfigError> {
-        let read = |field: &str, name: &str, required: bool| match env(name)
-            .filter(|value| !value.trim().is_empty())
-        {
-            Some(value) => Ok(Some(SecretString::from(value))),
-            None if required => Err(missing_variable(&format!("slack.{field}"), name)),
-            None => Ok(None),
+    ) -> Result<SlackSecrets, Vec<ConfigError>> {
+        let mut missing = Vec::new();
+        let mut read = |field: &str, name: &str, required: bool| {
+            let value = env(name).filter(|value| !value.trim().is_empty());
+            if value.is_none() && required {
+                missing.push(missing_variable(&format!("slack.{field}"), name));
+            }
+            value.map(SecretString::from)
         };
-        let bot_token = read("bot_token_env", &self.bot_token_env, true)?
-            .ok_or_else(|| missing_variable("slack.bot_token_env", &self.bot_token_env))?;
+        let bot_token = read("bot_token_env", &self.bot_token_env, true);
         let app_token = read(
             "app_token_env",
             &self.app_token_env,
             self.mode == SlackMode::Socket,
-        )?;
+        );
         let signing_secret = read(
             "signing_secret_env",
             &self.signing_secret_env,
             self.mode == SlackMode::Http,
-        )?;
-        Ok(SlackSecrets {
-            bot_token,
-            app_token,
-            signing_secret,
-        })
+        );
+        match bot_token {
+            Some(bot_token) if missing.is_empty() => Ok(SlackSecrets {
+                bot_token,
+                app_token,
+                signing_secret,
+            }),
+            _ => Err(missing),
+        }
     }
 }
 
@@ -350,13 +353,19 @@ mod tests {
     #[test]
     fn socket_mode_needs_the_app_token_and_names_it() {
         let settings = SlackSettings::default();
-        let error = settings
+        let errors = settings
             .secrets(env_of(&[("SLACK_BOT_TOKEN", "xoxb-1")]))
             .unwrap_err();
+        let texts: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert_eq!(
-            error.to_string(),
-            "escalator.toml: slack.app_token_env: the environment variable `SLACK_APP_TOKEN` is not set"
+            texts,
+            ["escalator.toml: slack.app_token_env: the environment variable `SLACK_APP_TOKEN` is not set"]
         );
+
+        // Every missing variable is named at once.
+        let errors = settings.secrets(env_of(&[])).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|error| error.field.as_str()).collect();
+        assert_eq!(fields, ["slack.bot_token_env", "slack.app_token_env"]);
     }
 
     #[test]
@@ -375,22 +384,22 @@ mod tests {
         assert!(secrets.app_token.is_none());
         assert_eq!(secrets.signing_secret.unwrap().expose_secret(), "s3");
 
-        let error = settings
+        let errors = settings
             .secrets(env_of(&[("SLACK_BOT_TOKEN", "xoxb-1")]))
             .unwrap_err();
-        assert_eq!(error.field, "slack.signing_secret_env");
+        assert_eq!(errors[0].field, "slack.signing_secret_env");
     }
 
     #[test]
     fn an_empty_variable_counts_as_missing_and_secrets_never_show_in_debug() {
         let settings = SlackSettings::default();
-        let error = settings
+        let errors = settings
             .secrets(env_of(&[
                 ("SLACK_BOT_TOKEN", " "),
                 ("SLACK_APP_TOKEN", "xapp-1"),
             ]))
             .unwrap_err();
-        assert_eq!(error.field, "slack.bot_token_env");
+        assert_eq!(errors[0].field, "slack.bot_token_env");
 
         let secrets = settings
             .secrets(env_of(&[
