@@ -304,6 +304,24 @@ fn a_new_folder_is_private_to_its_owner() {
 }
 
 #[test]
+fn a_data_folder_that_is_a_file_is_named_as_such() {
+    let parent = tempfile::tempdir().expect("temp dir");
+    let file = parent.path().join("data");
+    std::fs::write(&file, "").unwrap();
+    let Err(error) = Store::open(&file, options()) else {
+        panic!("opened a store in a file");
+    };
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "could not prepare the data folder {}: it is a file, not a folder; point \
+             storage.data_dir at a folder",
+            file.display()
+        )
+    );
+}
+
+#[test]
 fn open_existing_refuses_a_folder_without_a_store() {
     let dir = tempfile::tempdir().expect("temp dir");
     let Err(error) = Store::open_existing(&dir.path().join("nothing"), options()) else {

@@ -1248,6 +1248,11 @@ fn create_private_folder(dir: &Path) -> Result<(), StoreError> {
     if dir.is_dir() {
         return Ok(());
     }
+    if dir.exists() {
+        return Err(folder_error(io::Error::other(
+            "it is a file, not a folder; point storage.data_dir at a folder",
+        )));
+    }
     DirBuilder::new()
         .recursive(true)
         .mode(0o700)
