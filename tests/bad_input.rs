@@ -425,6 +425,30 @@ fn discord_payload(harness: &Harness, value: Value) -> bool {
     true
 }
 
+/// An avatar hash of 34 bytes with a two-byte char in it, as the fuzz target first found
+/// it: serenity's image hash decoder panicked on it instead of refusing the payload.
+#[test]
+fn a_non_ascii_avatar_hash_is_refused_not_a_panic() {
+    use escalator::adapters::discord::interactions::decode;
+
+    let [slash, _, reaction, _] = <[Value; 4]>::try_from(discord_payloads(1)).unwrap();
+    let odd_hash = "a_d\u{2d9}fa99b3eeaa7dd43acca82f5692432";
+    assert_eq!(odd_hash.len(), 34);
+    let mut odd = slash.clone();
+    odd["member"]["user"]["avatar"] = odd_hash.into();
+    assert!(decode::<serenity::all::Interaction>(odd).is_err());
+
+    let mut odd = reaction;
+    odd["member"]["user"]["avatar"] = "\u{e9}".repeat(16).into();
+    assert!(decode::<serenity::all::Reaction>(odd).is_err());
+
+    // A name that is not ASCII, of a hash's length, is not a hash and still decodes.
+    let mut named = slash;
+    named["member"]["user"]["global_name"] = "김민지김민지김민지김ab".into();
+    let decoded = decode::<serenity::all::Interaction>(named);
+    assert!(decoded.is_ok(), "{decoded:?}");
+}
+
 #[test]
 fn often_missing_fields_never_crash_a_handler() {
     let harness = harness();

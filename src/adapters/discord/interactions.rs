@@ -168,7 +168,7 @@ async fn interactions(
         debug!(platform = "discord", "interactions endpoint pinged");
         return Json(json!({"type": PONG})).into_response();
     }
-    let interaction = match serde_json::from_value::<Interaction>(payload) {
+    let interaction = match decode::<Interaction>(payload) {
         Ok(interaction) => interaction,
         Err(error) => {
             warn!(platform = "discord", error = %error, "undecodable interaction refused");
@@ -180,6 +180,51 @@ async fn interactions(
         }
     };
     Json(first_response(&state.inbound, interaction).await).into_response()
+}
+
+/// The fields serenity 0.12 reads as an image hash.
+const IMAGE_HASH_FIELDS: [&str; 10] = [
+    "asset",
+    "avatar",
+    "badge",
+    "banner",
+    "cover_image",
+    "discovery_splash",
+    "icon",
+    "icon_hash",
+    "image",
+    "splash",
+];
+
+/// Decodes a Discord payload with serenity's types, refusing what they cannot take.
+///
+/// Serenity 0.12 cuts an image hash (an avatar, an icon) into byte pairs and panics when
+/// one of 32 or 34 bytes is not ASCII. Discord only sends hex there, so a payload with a
+/// non-ASCII string in such a field is refused before serenity sees it. Payloads that
+/// serenity's own gateway client decodes (reactions, messages) cannot be checked here.
+pub fn decode<T: serde::de::DeserializeOwned>(payload: Value) -> Result<T, serde_json::Error> {
+    if let Some(field) = non_ascii_image_hash(&payload) {
+        return Err(serde::de::Error::custom(format_args!(
+            "`{field}` is not an image hash"
+        )));
+    }
+    serde_json::from_value(payload)
+}
+
+/// The first image-hash field anywhere in `value` whose string is not ASCII.
+fn non_ascii_image_hash(value: &Value) -> Option<&str> {
+    match value {
+        Value::Object(fields) => fields.iter().find_map(|(name, field)| match field {
+            Value::String(text)
+                if !text.is_ascii() && IMAGE_HASH_FIELDS.contains(&name.as_str()) =>
+            {
+                Some(name.as_str())
+            }
+            _ => non_ascii_image_hash(field),
+        }),
+        Value::Array(items) => items.iter().find_map(non_ascii_image_hash),
+        _ => None,
+    }
 }
 
 /// Runs the interaction through the gateway's handlers on its own task, and returns
