@@ -19,8 +19,7 @@ use crate::chart::{self, Drawn};
 use crate::cli::incidents;
 use crate::cli::{EXIT_FAILURE, EXIT_OK};
 use crate::engine::TeamId;
-use crate::stats::{compute_stored, records, Filter, SeverityStats, Stats};
-use crate::store::StoreError;
+use crate::stats::{compute, compute_stored, records, Filter, SeverityStats, Stats};
 
 /// A period such as `30d` or `12h`.
 fn period(text: &str) -> Result<Duration, String> {
@@ -77,20 +76,21 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         since,
         team: args.team.as_deref().map(TeamId::from),
     };
-    let read_failed = |err: &mut dyn Write, error: StoreError| {
-        let _ = writeln!(err, "error: could not read the incidents: {error}");
-        EXIT_FAILURE
+    // A chart needs every record at once, and then the figures come from those records;
+    // without one the store is read one incident at a time.
+    let read = match &args.chart {
+        Some(_) => records(&store).map(|records| (compute(&records, &filter), Some(records))),
+        None => compute_stored(&store, &filter).map(|stats| (stats, None)),
     };
-    let stats = match compute_stored(&store, &filter) {
-        Ok(stats) => stats,
-        Err(error) => return read_failed(err, error),
+    let (stats, records) = match read {
+        Ok(read) => read,
+        Err(error) => {
+            let _ = writeln!(err, "error: could not read the incidents: {error}");
+            return EXIT_FAILURE;
+        }
     };
-    if let Some(path) = &args.chart {
-        let records = match records(&store) {
-            Ok(records) => records,
-            Err(error) => return read_failed(err, error),
-        };
-        if let Err(code) = write_chart(&records, &filter, path, err) {
+    if let (Some(path), Some(records)) = (&args.chart, &records) {
+        if let Err(code) = write_chart(records, &filter, path, err) {
             return code;
         }
     }
