@@ -86,11 +86,11 @@ pub fn run(command: KbCommand, out: &mut dyn Write) -> anyhow::Result<()> {
             locale,
             output,
         } => {
-            let languages = i18n::catalog().locales();
-            if !languages.contains(&locale.as_str()) {
+            let catalog = i18n::catalog();
+            if !catalog.supports(&locale) {
                 anyhow::bail!(
                     "there are no messages in `{locale}`; use one of: {}",
-                    languages.join(", ")
+                    catalog.locales().join(", ")
                 );
             }
             let store = open(&data)?;

@@ -44,8 +44,9 @@ pub enum SnapshotsCommand {
 pub fn run(command: SnapshotsCommand, out: &mut dyn Write) -> anyhow::Result<()> {
     match command {
         SnapshotsCommand::List { data } => {
+            // The files are listed without opening the store, which a running bot holds.
             if !data.is_dir() {
-                anyhow::bail!("there is no escalator data in {}", data.display());
+                return Err(StoreError::Missing { dir: data }.into());
             }
             let snapshots = snapshot::list(&data)
                 .with_context(|| format!("could not read {}", snapshot::folder(&data).display()))?;
