@@ -8,12 +8,11 @@
 //!
 //! What the bot acts on is decoded in full: incidents still in play (open, acknowledged
 //! or resolved), the outbox, the links, the roots, the fix notes' posts, the absences
-//! and the audit log. The
-//! history, closed and cancelled incidents and every timeline entry, which is most of a
-//! large store and only read on demand, is checked for well-formed JSON: garbled bytes
-//! are found, but a well-formed record of the wrong shape there would only show as an
-//! error when it is read. Decoding the history in full took the start of a store with
-//! 100,000 incidents from about 0.5 to 1 s.
+//! and the audit log. The history, closed and cancelled incidents and every timeline
+//! entry, which is most of a large store and only read on demand, is checked for
+//! well-formed JSON: garbled bytes are found, but a well-formed record of the wrong shape
+//! there would only show as an error when it is read. Decoding the history in full took
+//! the start of a store with 100,000 incidents from about 0.5 to 1 s.
 
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
