@@ -17,12 +17,11 @@ use escalator::engine::Platform;
 use escalator::ports::SystemClock;
 use escalator::runtime::Escalator;
 use escalator::store::{Store, StoreOptions};
-use secrecy::SecretString;
-
 use escalator::workspace::{
     ChannelMessage, SlackWorkspace, WorkspaceChannel, WorkspaceOptions, WorkspaceSetup,
     WorkspaceUser,
 };
+use secrecy::SecretString;
 use serde_json::Value;
 
 pub const BOT: &str = "UBOT";
