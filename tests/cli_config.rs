@@ -319,6 +319,8 @@ fn simulate_prints_json_with_stable_field_names() {
 
 #[test]
 fn exporting_the_policy_of_a_config_no_bot_has_run_with_says_what_to_do() {
+    // A copy of the example without its data folder, which a bot run from the checkout
+    // may have made.
     let config = tempfile::tempdir().unwrap();
     for file in [
         "escalator.toml",
@@ -326,13 +328,7 @@ fn exporting_the_policy_of_a_config_no_bot_has_run_with_says_what_to_do() {
         "people.toml",
         "severities.toml",
     ] {
-        std::fs::copy(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("bot-config")
-                .join(file),
-            config.path().join(file),
-        )
-        .unwrap();
+        std::fs::copy(Path::new(EXAMPLE).join(file), config.path().join(file)).unwrap();
     }
     let out = tempfile::tempdir().unwrap();
     let output = escalator(&[
